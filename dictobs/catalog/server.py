@@ -1,0 +1,80 @@
+"""Metrics the Temporal server emits (server 1.32 as shipped in the Temporal CLI 1.9.1), and the
+series Prometheus makes itself.
+
+Server metrics have no ``_total`` suffix, label the task queue ``taskqueue`` with ``-`` turned
+into ``_`` (``dict_task_queue``) and split a queue into partitions (sum over ``partition``).
+Every series carries ``service_name`` (frontend, history, matching, worker).
+"""
+
+from __future__ import annotations
+
+from dictobs.catalog.model import Metric, MetricType, Source
+
+C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
+_OP = ("namespace", "operation", "service_name")
+_TQ = ("namespace", "operation", "service_name", "taskqueue", "task_type", "partition")
+
+
+def _m(name: str, type_: MetricType, help_: str, labels: tuple[str, ...]) -> Metric:
+    return Metric(name, type_, help_, labels, Source.SERVER)
+
+
+SERVICE_REQUESTS = _m("service_requests", C, "Requests served, by service and operation.", _OP)
+SERVICE_ERROR_WITH_TYPE = _m(
+    "service_error_with_type",
+    C,
+    "Requests that failed, by error type (serviceerror_Internal, serviceerror_NotFound, ...).",
+    (*_OP, "error_type"),
+)
+SERVICE_ERRORS_RESOURCE_EXHAUSTED = _m(
+    "service_errors_resource_exhausted",
+    C,
+    "Requests rejected with RESOURCE_EXHAUSTED, by cause (rate limits, busy workflow, ...).",
+    (*_OP, "resource_exhausted_cause"),
+)
+SERVICE_LATENCY = _m("service_latency", H, "Request latency in seconds.", _OP)
+PERSISTENCE_REQUESTS = _m("persistence_requests", C, "Persistence requests.", _OP)
+PERSISTENCE_ERROR_WITH_TYPE = _m(
+    "persistence_error_with_type", C, "Persistence errors by type.", (*_OP, "error_type")
+)
+PERSISTENCE_LATENCY = _m("persistence_latency", H, "Persistence latency in seconds.", _OP)
+APPROXIMATE_BACKLOG_COUNT = _m(
+    "approximate_backlog_count",
+    G,
+    "Matching's estimate of the task-queue backlog; 0 once an idle queue unloads.",
+    _TQ,
+)
+APPROXIMATE_BACKLOG_AGE = _m(
+    "approximate_backlog_age_seconds",
+    G,
+    "Age of the oldest task in the backlog; 0 once an idle queue unloads.",
+    _TQ,
+)
+POLL_SUCCESS = _m("poll_success", C, "Polls that returned a task.", _TQ)
+POLL_SUCCESS_SYNC = _m(
+    "poll_success_sync", C, "Polls that returned a task matched synchronously.", _TQ
+)
+RESTARTS = _m("restarts", C, "Server service (re)starts.", ("service_name",))
+UP = Metric(
+    "up",
+    MetricType.GAUGE,
+    "1 when Prometheus' last scrape of the target worked.",
+    ("job", "instance"),
+    Source.PROMETHEUS,
+)
+
+SERVER_METRICS: tuple[Metric, ...] = (
+    SERVICE_REQUESTS,
+    SERVICE_ERROR_WITH_TYPE,
+    SERVICE_ERRORS_RESOURCE_EXHAUSTED,
+    SERVICE_LATENCY,
+    PERSISTENCE_REQUESTS,
+    PERSISTENCE_ERROR_WITH_TYPE,
+    PERSISTENCE_LATENCY,
+    APPROXIMATE_BACKLOG_COUNT,
+    APPROXIMATE_BACKLOG_AGE,
+    POLL_SUCCESS,
+    POLL_SUCCESS_SYNC,
+    RESTARTS,
+    UP,
+)

@@ -1,0 +1,62 @@
+"""``dictobs``: one command, a subcommand per part of the pack.
+
+Each part registers its own subcommands (``register(subparsers)`` in its ``cli`` module), so this
+file only wires them together and turns known errors into one clear line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from dictobs import __version__
+from dictobs.settings import SettingsError
+
+# Modules that add subcommands, in the order --help lists them.
+PARTS = (
+    "worker.cli",
+    "worker.bridge.cli",
+    "exporters.cli",
+    "alerts.cli",
+    "dashboards.cli",
+    "dictobs.demo",
+)
+
+
+class CLIError(Exception):
+    """An error the user can fix; the message says what and how. Exit status 2 unless given."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dictobs",
+        description="Observability and SLO pack for DICT claim processing on Temporal.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in PARTS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status = args.func(args)
+    except (CLIError, SettingsError) as err:
+        print(f"dictobs: error: {err}", file=sys.stderr)
+        return getattr(err, "status", 2)
+    except KeyboardInterrupt:
+        return 130
+    return int(status or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
