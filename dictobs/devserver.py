@@ -7,9 +7,6 @@ the benchmarks, so that all three run the same server the same way.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +14,7 @@ from types import TracebackType
 
 from dictobs import binaries, settings
 from dictobs.ports import wait_for_port
+from dictobs.process import Service
 
 
 @dataclass
@@ -27,7 +25,10 @@ class DevServer:
     namespace: str = settings.NAMESPACE
     ip: str = "127.0.0.1"
     dynamic_config: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    service: Service = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.service = Service("Temporal dev server", self.run_dir / "temporal.log")
 
     @property
     def address(self) -> str:
@@ -38,8 +39,12 @@ class DevServer:
         return f"http://{self.ip}:{self.metrics_port}/metrics"
 
     @property
+    def running(self) -> bool:
+        return self.service.running
+
+    @property
     def log_path(self) -> Path:
-        return self.run_dir / "temporal.log"
+        return self.service.log_path
 
     def command(self) -> list[str]:
         cmd = [
@@ -67,35 +72,15 @@ class DevServer:
         return cmd
 
     def start(self, timeout: float = 60.0) -> DevServer:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stopped as a whole
-        )
-        log.close()
-        try:
+        def ready() -> None:
             wait_for_port(self.ip, self.port, timeout)
             wait_for_port(self.ip, self.metrics_port, timeout)
-        except TimeoutError as err:
-            self.stop()
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"Temporal dev server did not start: {err}\n{tail}") from err
+
+        self.service.start(self.command(), ready)
         return self
 
-    def stop(self, timeout: float = 15.0) -> None:
-        proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    def stop(self) -> None:
+        self.service.stop()
 
     def restart(self, pause: float = 0.0) -> None:
         self.stop()
@@ -103,7 +88,7 @@ class DevServer:
         self.start()
 
     def __enter__(self) -> DevServer:
-        return self.start() if self.process is None else self
+        return self if self.running else self.start()
 
     def __exit__(
         self,
