@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 
@@ -24,8 +24,15 @@ class Service:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, command: Sequence[str], ready: Callable[[], None]) -> None:
-        """Start ``command`` and return once ``ready()`` returns; ``ready`` raises TimeoutError."""
+    def start(
+        self,
+        command: Sequence[str],
+        ready: Callable[[], None],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """Start ``command`` and return once ``ready()`` returns; ``ready`` raises TimeoutError.
+
+        ``env`` is added to this process's environment for the child."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -34,6 +41,7 @@ class Service:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: stopped as a whole
+                env={**os.environ, **env} if env else None,
             )
         try:
             ready()
