@@ -77,6 +77,13 @@ class AlreadyResolvedError(BridgeError):
     non_retryable = True
 
 
+class NotConfirmedError(BridgeError):
+    """TransferEntry on a claim the owner has not confirmed yet (CompleteClaim comes first)."""
+
+    error_type = "NotConfirmedError"
+    non_retryable = True
+
+
 class BridgeUnavailableError(BridgeError):
     """The Bridge did not answer (UNAVAILABLE, DEADLINE_EXCEEDED): retried by the matrix."""
 

@@ -1,0 +1,1 @@
+"""Generated code of ``bridge.proto``: regenerate with ``python -m worker.bridge.protogen``."""

@@ -1,0 +1,339 @@
+"""A local Bridge: the BridgeService over gRPC with claims in memory, plus fault injection.
+
+In tests (asyncio)::
+
+    async with run_simulator("127.0.0.1:0") as sim:
+        async with BridgeClient(sim.address) as bridge:
+            sim.set_fault("CreateClaim", fail_next=1)
+            ...
+        assert sim.calls("CreateClaim") == 2
+
+From a synchronous program (the demo, benchmarks) the same server runs in a thread::
+
+    with SimulatorThread("127.0.0.1:0") as sim:
+        print(sim.address)
+
+``dictobs bridge-sim serve`` runs it as a process; faults are then set over the admin service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from grpc import aio
+
+from worker import validation
+from worker.bridge import api, wire
+from worker.bridge.faults import Fault, FaultBook
+from worker.bridge.ledger import Ledger
+from worker.bridge.proto import bridge_pb2 as pb
+from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Context = aio.ServicerContext[Any, Any]
+
+
+@dataclass(frozen=True)
+class Stats:
+    calls: dict[str, int]
+    injected_failures: dict[str, int]
+    claims: int
+    claims_by_status: dict[str, int]
+    transfers: int
+    notifications: int
+    faults: list[Fault] = field(default_factory=list)
+
+
+class Simulator:
+    """The simulator's state and the handle tests use: claims, call counts, faults."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.address = ""  # set once the server listens
+        self.ledger = Ledger()
+        self.faults = FaultBook(seed)
+        self._lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+        self._injected: Counter[str] = Counter()
+
+    def set_fault(
+        self,
+        method: str | None = None,
+        *,
+        error_rate: float = 0.0,
+        latency: float = 0.0,
+        unavailable: bool = False,
+        fail_next: int = 0,
+        code: str = "UNAVAILABLE",
+    ) -> Fault:
+        """Replace the fault of ``method`` (None: every method); ValueError on a bad value."""
+        fault = Fault(method, error_rate, latency, unavailable, fail_next, code)
+        self.faults.set(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    @property
+    def claims(self) -> dict[str, api.ClaimRecord]:
+        """A snapshot of every claim, by claim id."""
+        return self.ledger.records()
+
+    def transfers(self, claim_id: str) -> int:
+        return self.ledger.transfers(claim_id)
+
+    def notifications(self, claim_id: str) -> int:
+        return len(self.ledger.notifications(claim_id))
+
+    def calls(self, method: str | None = None) -> int:
+        """Calls received by ``method`` (None: all), counting those failed by a fault."""
+        with self._lock:
+            return self._calls[method] if method else sum(self._calls.values())
+
+    def stats(self) -> Stats:
+        records = self.ledger.records().values()
+        transfers, notifications = self.ledger.totals()
+        with self._lock:
+            calls, injected = dict(self._calls), dict(self._injected)
+        return Stats(
+            calls=calls,
+            injected_failures=injected,
+            claims=len(records),
+            claims_by_status=dict(Counter(r.status.value for r in records)),
+            transfers=transfers,
+            notifications=notifications,
+            faults=self.faults.faults(),
+        )
+
+    async def serve_call(self, method: str, context: Context, op: Callable[[], T]) -> T:
+        """Count the call, apply faults, then run ``op``; a domain error becomes a status."""
+        with self._lock:
+            self._calls[method] += 1
+        verdict = self.faults.decide(method)
+        if verdict.delay:
+            await asyncio.sleep(verdict.delay)
+        if verdict.failure is not None:
+            with self._lock:
+                self._injected[method] += 1
+            await _abort(context, verdict.failure, f"injected fault ({verdict.reason})")
+        try:
+            return op()
+        except api.BridgeError as err:
+            context.set_trailing_metadata(((wire.ERROR_TYPE_KEY, err.error_type),))
+            await _abort(context, wire.code_for(err), str(err))
+
+
+async def _abort(context: Context, code: grpc.StatusCode, details: str) -> NoReturn:
+    await context.abort(code, details)
+    raise AssertionError("abort returned")  # grpc raises inside abort()
+
+
+class _BridgeService(pb_grpc.BridgeServiceServicer):
+    def __init__(self, sim: Simulator) -> None:
+        self._sim = sim
+        self._ledger = sim.ledger
+
+    async def CreateClaim(self, request: pb.CreateClaimRequest, context: Context) -> pb.ClaimReply:
+        claim = api.ClaimRequest(
+            request.claim_id, request.entry_key, request.claimer_ispb, request.owner_ispb
+        )
+
+        def create() -> pb.ClaimReply:
+            record = self._ledger.create(claim)
+            log.info("claim %s opened for %s", claim.claim_id, validation.mask_key(claim.entry_key))
+            return wire.record_to_pb(record)
+
+        return await self._sim.serve_call("CreateClaim", context, create)
+
+    async def CompleteClaim(
+        self, request: pb.CompleteClaimRequest, context: Context
+    ) -> pb.ClaimReply:
+        return await self._sim.serve_call(
+            "CompleteClaim",
+            context,
+            lambda: wire.record_to_pb(self._ledger.complete(request.claim_id)),
+        )
+
+    async def CancelClaim(self, request: pb.CancelClaimRequest, context: Context) -> pb.ClaimReply:
+        def cancel() -> pb.ClaimReply:
+            reason = wire.reason_from_pb(request.reason)
+            return wire.record_to_pb(self._ledger.cancel(request.claim_id, reason))
+
+        return await self._sim.serve_call("CancelClaim", context, cancel)
+
+    async def GetClaim(self, request: pb.GetClaimRequest, context: Context) -> pb.ClaimReply:
+        return await self._sim.serve_call(
+            "GetClaim", context, lambda: wire.record_to_pb(self._ledger.get(request.claim_id))
+        )
+
+    async def TransferEntry(
+        self, request: pb.TransferEntryRequest, context: Context
+    ) -> pb.TransferEntryReply:
+        def transfer() -> pb.TransferEntryReply:
+            now = self._ledger.transfer(request.claim_id)
+            return pb.TransferEntryReply(claim_id=request.claim_id, transferred_now=now)
+
+        return await self._sim.serve_call("TransferEntry", context, transfer)
+
+    async def NotifyUsers(
+        self, request: pb.NotifyUsersRequest, context: Context
+    ) -> pb.NotifyUsersReply:
+        def notify() -> pb.NotifyUsersReply:
+            count = self._ledger.notify(request.claim_id, request.confirmed)
+            return pb.NotifyUsersReply(claim_id=request.claim_id, notifications=count)
+
+        return await self._sim.serve_call("NotifyUsers", context, notify)
+
+
+def fault_to_pb(fault: Fault) -> pb.Fault:
+    return pb.Fault(
+        method=fault.method or "",
+        error_rate=fault.error_rate,
+        latency_seconds=fault.latency,
+        unavailable=fault.unavailable,
+        fail_next=fault.fail_next,
+        code=fault.code,
+    )
+
+
+def fault_from_pb(message: pb.Fault) -> Fault:
+    """ValueError on a bad value, with a message naming it."""
+    return Fault(
+        method=message.method or None,
+        error_rate=message.error_rate,
+        latency=message.latency_seconds,
+        unavailable=message.unavailable,
+        fail_next=message.fail_next,
+        code=message.code or "UNAVAILABLE",
+    )
+
+
+class _AdminService(pb_grpc.BridgeSimulatorAdminServicer):
+    def __init__(self, sim: Simulator) -> None:
+        self._sim = sim
+
+    def _faults(self) -> pb.FaultsReply:
+        return pb.FaultsReply(faults=[fault_to_pb(f) for f in self._sim.faults.faults()])
+
+    async def SetFault(self, request: pb.Fault, context: Context) -> pb.FaultsReply:
+        try:
+            fault = fault_from_pb(request)
+        except ValueError as err:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(err))
+        self._sim.faults.set(fault)
+        log.info("fault set: %s", fault)
+        return self._faults()
+
+    async def ClearFaults(self, request: pb.ClearFaultsRequest, context: Context) -> pb.FaultsReply:
+        self._sim.clear_faults()
+        return self._faults()
+
+    async def GetStats(self, request: pb.GetStatsRequest, context: Context) -> pb.Stats:
+        stats = self._sim.stats()
+        return pb.Stats(
+            calls=stats.calls,
+            injected_failures=stats.injected_failures,
+            claims=stats.claims,
+            claims_by_status=stats.claims_by_status,
+            transfers=stats.transfers,
+            notifications=stats.notifications,
+            faults=[fault_to_pb(f) for f in stats.faults],
+        )
+
+
+@asynccontextmanager
+async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncIterator[Simulator]:
+    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits."""
+    sim = Simulator(seed)
+    server = aio.server()
+    pb_grpc.add_BridgeServiceServicer_to_server(_BridgeService(sim), server)  # type: ignore[no-untyped-call]
+    pb_grpc.add_BridgeSimulatorAdminServicer_to_server(_AdminService(sim), server)  # type: ignore[no-untyped-call]
+    host, _, _ = listen.rpartition(":")
+    try:
+        port = server.add_insecure_port(listen)
+    except RuntimeError as err:
+        raise OSError(f"cannot listen on {listen}: {err}") from None
+    if port == 0:  # older grpc returns 0 instead of raising
+        raise OSError(f"cannot listen on {listen}: address in use or invalid")
+    sim.address = f"{host}:{port}"
+    await server.start()
+    log.info("bridge simulator listening on %s", sim.address)
+    try:
+        yield sim
+    finally:
+        await server.stop(grace=0.2)
+
+
+class SimulatorThread:
+    """:func:`run_simulator` on its own event loop in a daemon thread, for synchronous code.
+
+    ``start()`` returns the :class:`Simulator` once it listens; its methods are thread-safe.
+    """
+
+    def __init__(self, listen: str = "127.0.0.1:0", *, seed: int = 0) -> None:
+        self._listen = listen
+        self._seed = seed
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self.simulator: Simulator | None = None
+
+    @property
+    def address(self) -> str:
+        if self.simulator is None:
+            raise RuntimeError("the simulator thread is not started")
+        return self.simulator.address
+
+    def start(self, timeout: float = 10.0) -> Simulator:
+        self._thread = threading.Thread(target=self._run, name="bridge-simulator", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"bridge simulator did not start on {self._listen} in {timeout}s")
+        if self._error is not None:
+            raise self._error
+        assert self.simulator is not None
+        return self.simulator
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as err:  # handed to start(); the thread must not die silently
+            self._error = err
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with run_simulator(self._listen, seed=self._seed) as sim:
+            self.simulator = sim
+            self._ready.set()
+            await self._stop.wait()
