@@ -57,10 +57,12 @@ CLAIMS_CLOSED_RECENT = _m(
     "Claims closed within the lookback window, by outcome (cached).",
     (*_NS, "outcome", "window"),
 )
+# Not ``..._backlog_count``: a gauge ending in ``_count`` fails ``promtool check metrics`` (the
+# suffix belongs to histograms and summaries).
 TASK_QUEUE_BACKLOG = _m(
-    "dict_task_queue_backlog_count",
+    "dict_task_queue_backlog_tasks",
     G,
-    "Approximate backlog of the task queue from DescribeTaskQueue (cached).",
+    "Approximate number of tasks in the task queue's backlog, from DescribeTaskQueue (cached).",
     _TQ,
 )
 TASK_QUEUE_BACKLOG_AGE = _m(
@@ -103,7 +105,7 @@ EXPORTER_REFRESH_DURATION = _m(
 EXPORTER_VISIBILITY_CALLS = _m(
     "dict_exporter_visibility_calls_total",
     C,
-    "Calls made to the Temporal APIs, by call type.",
+    "Calls made to the Temporal APIs, by call type (count_workflows, describe_task_queue).",
     ("call",),
 )
 EXPORTER_VISIBILITY_CALL_FAILURES = _m(
@@ -111,6 +113,12 @@ EXPORTER_VISIBILITY_CALL_FAILURES = _m(
     C,
     "Calls to the Temporal APIs that failed, by call type.",
     ("call",),
+)
+EXPORTER_REFRESHES = _m(
+    "dict_exporter_refreshes_total",
+    C,
+    "Background refreshes by result: success, failed, abandoned (overran the deadline).",
+    ("result",),
 )
 EXPORTER_BUILD_INFO = _m(
     "dict_exporter_build_info",
@@ -137,5 +145,6 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     EXPORTER_REFRESH_DURATION,
     EXPORTER_VISIBILITY_CALLS,
     EXPORTER_VISIBILITY_CALL_FAILURES,
+    EXPORTER_REFRESHES,
     EXPORTER_BUILD_INFO,
 )

@@ -1,0 +1,41 @@
+"""Claims against their deadline, and claims that closed recently by outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dictobs.catalog import exporter as cat
+from exporters.collector import Metric, StateSource, family
+from exporters.config import ExporterConfig
+
+
+class DeadlineCollector:
+    """Yields, from the last complete refresh::
+
+        dict_claims_near_deadline{namespace="dict",window="48h"} 5
+        dict_claims_overdue{namespace="dict"} 0
+        dict_claims_closed_recent{namespace="dict",outcome="completed",window="5m"} 12
+        dict_claims_closed_recent{namespace="dict",outcome="failed",window="5m"} 0
+
+    ``dict_claims_overdue`` above 0 is the most serious signal: a claim outlived its deadline.
+    """
+
+    def __init__(self, state: StateSource, config: ExporterConfig) -> None:
+        self.state, self.namespace = state, config.temporal.namespace
+        self.near_window = config.near_deadline_label
+        self.closed_window = config.closed_window_label
+
+    def collect(self) -> Iterator[Metric]:
+        snapshot = self.state().snapshot
+        if snapshot is None:
+            return
+        near = family(cat.CLAIMS_NEAR_DEADLINE)
+        near.add_metric([self.namespace, self.near_window], snapshot.near_deadline)
+        yield near
+        overdue = family(cat.CLAIMS_OVERDUE)
+        overdue.add_metric([self.namespace], snapshot.overdue)
+        yield overdue
+        closed = family(cat.CLAIMS_CLOSED_RECENT)
+        for outcome, count in snapshot.closed_by_outcome.items():
+            closed.add_metric([self.namespace, outcome, self.closed_window], count)
+        yield closed

@@ -1,0 +1,127 @@
+"""Serving the exporter: ``/`` (a landing page), ``/metrics`` and ``/healthz``.
+
+Plain ``http.server`` threads: a scrape only formats the cached snapshot, so there is nothing to
+gain from an async server. With a web config the endpoint speaks TLS (handshake in the request's
+own thread, so one slow client cannot hold the accept loop) and asks for basic auth on every path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from exporters.webconfig import WebConfig
+
+log = logging.getLogger(__name__)
+
+LANDING = """<!doctype html>
+<html><head><title>DICT claim exporter</title></head>
+<body><h1>DICT claim exporter</h1>
+<p>Open claims, claim age, deadlines and task-queue depth for namespace <code>{namespace}</code>,
+refreshed from Temporal every {interval} in the background.</p>
+<ul><li><a href="metrics">/metrics</a></li><li><a href="healthz">/healthz</a></li></ul>
+</body></html>
+"""
+
+
+class MetricsServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        registry: CollectorRegistry,
+        web: WebConfig,
+        landing: str,
+    ) -> None:
+        self.registry, self.web, self.landing = registry, web, landing
+        super().__init__(address, _Handler)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.web.ssl_context else "http"
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"{self.scheme}://{host!s}:{port}"
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.web.ssl_context is not None:
+            sock = self.web.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        return sock, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops the connection or fails the TLS handshake is not our error.
+        log.debug("request from %s failed", client_address, exc_info=True)
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="exporter-http", daemon=True)
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: MetricsServer
+    timeout = 30  # seconds a client may take to send its request
+    server_version = "dict-exporter"
+
+    def do_GET(self) -> None:
+        if not self._authorized():
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="dict-exporter"')
+            self._body(b"Unauthorized\n", "text/plain; charset=utf-8", send_status=False)
+            return
+        path = self.path.split("?", 1)[0]
+        if path == "/metrics":
+            encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
+            self._body(encoder(self.server.registry), content_type)
+        elif path == "/healthz":
+            self._body(b"ok\n", "text/plain; charset=utf-8")
+        elif path == "/":
+            self._body(self.server.landing.encode(), "text/html; charset=utf-8")
+        else:
+            self.send_response(404)
+            self._body(b"Not found: try /metrics\n", "text/plain; charset=utf-8", False)
+
+    def _authorized(self) -> bool:
+        web = self.server.web
+        if not web.auth_required:
+            return True
+        header = self.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return bool(sep) and web.check(user, password)
+
+    def _body(self, body: bytes, content_type: str, send_status: bool = True) -> None:
+        if send_status:
+            self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def landing_page(namespace: str, interval: str) -> str:
+    return LANDING.format(namespace=html.escape(namespace), interval=html.escape(interval))

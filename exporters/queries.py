@@ -1,0 +1,98 @@
+"""The visibility queries the exporter counts with, built in one place.
+
+Only constructs measured to work on SQL visibility are used: ``=``, ``IN``, ``<``, ``BETWEEN``,
+``IS NULL``, ``AND``, and ``GROUP BY ExecutionStatus`` (the only field SQL visibility groups by:
+``GROUP BY DictClaimStatus`` is refused, so claims are counted once per status instead). Names
+come from the validated configuration, which admits no quote characters.
+
+>>> q = ClaimQueries(("CreateClaimWorkflow",))
+>>> q.open_claims()
+"WorkflowType = 'CreateClaimWorkflow' AND ExecutionStatus = 'Running'"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dictobs import settings
+
+RUNNING = "ExecutionStatus = 'Running'"
+
+
+def timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC, as visibility compares it: ``2026-11-28T18:00:00.000000Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("visibility times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _quoted(value: str) -> str:
+    if "'" in value or "\\" in value:
+        raise ValueError(f"{value!r} cannot appear in a visibility query")
+    return f"'{value}'"
+
+
+def workflow_type_is(types: tuple[str, ...]) -> str:
+    if not types:
+        raise ValueError("at least one workflow type is needed")
+    if len(types) == 1:
+        return f"WorkflowType = {_quoted(types[0])}"
+    return f"WorkflowType IN ({', '.join(_quoted(t) for t in types)})"
+
+
+def open_of_type(workflow_type: str) -> str:
+    """One count per configured type; never ``GROUP BY WorkflowType`` (unbounded label values)."""
+    return f"{workflow_type_is((workflow_type,))} AND {RUNNING}"
+
+
+@dataclass(frozen=True)
+class ClaimQueries:
+    """Queries about claims: running workflows of the claim workflow types."""
+
+    claim_types: tuple[str, ...]
+    status_attribute: str = settings.SA_CLAIM_STATUS
+    deadline_attribute: str = settings.SA_CLAIM_DEADLINE
+
+    @property
+    def _claims(self) -> str:
+        return workflow_type_is(self.claim_types)
+
+    def open_claims(self) -> str:
+        return f"{self._claims} AND {RUNNING}"
+
+    def with_status(self, status: str) -> str:
+        return f"{self.open_claims()} AND {self.status_attribute} = {_quoted(status)}"
+
+    def started_before(self, cutoff: datetime) -> str:
+        """Open claims older than ``now - cutoff``: one rung of the age ladder."""
+        return f"{self.open_claims()} AND StartTime < '{timestamp(cutoff)}'"
+
+    def deadline_between(self, start: datetime, end: datetime) -> str:
+        return (
+            f"{self.open_claims()} AND {self.deadline_attribute} "
+            f"BETWEEN '{timestamp(start)}' AND '{timestamp(end)}'"
+        )
+
+    def deadline_before(self, moment: datetime) -> str:
+        """Open claims whose deadline has passed: the auto-cancel did not happen."""
+        return f"{self.open_claims()} AND {self.deadline_attribute} < '{timestamp(moment)}'"
+
+    def closed_since(self, moment: datetime) -> str:
+        """Claims closed after ``moment``, one group per execution status (one call)."""
+        return (
+            f"{self._claims} AND ExecutionStatus != 'Running' "
+            f"AND CloseTime > '{timestamp(moment)}' GROUP BY ExecutionStatus"
+        )
+
+
+# ExecutionStatus as visibility spells it → the ``outcome`` label; a fixed set, so every outcome
+# has a series (0 when no claim closed that way) and the series count never depends on the data.
+OUTCOMES: dict[str, str] = {
+    "Completed": "completed",
+    "Failed": "failed",
+    "Canceled": "canceled",
+    "Terminated": "terminated",
+    "ContinuedAsNew": "continued_as_new",
+    "TimedOut": "timed_out",
+}

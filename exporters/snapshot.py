@@ -1,0 +1,82 @@
+"""One refresh: every number the exporter serves, taken from Temporal in one pass.
+
+A snapshot is complete or it does not exist: if any call fails the whole refresh fails and the
+previous snapshot stays published, so a scrape never sees a half-updated mix or a zero that only
+means "could not ask". The calls a refresh makes are fixed by the configuration (see
+:func:`planned_calls`), never by how many claims there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from exporters import age
+from exporters.config import ExporterConfig
+from exporters.queries import OUTCOMES, ClaimQueries, open_of_type
+from exporters.temporal_api import COUNT, DESCRIBE, QueueStats, TaskType, TemporalApi
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    taken_at: datetime
+    claims_by_status: dict[str, int]
+    workflows_by_type: dict[str, int]
+    older_than: dict[str, int]  # age label ("28d") → count, in ladder order
+    oldest_age_seconds: float
+    near_deadline: int
+    overdue: int
+    closed_by_outcome: dict[str, int]
+    queues: dict[tuple[str, TaskType], QueueStats]
+
+
+async def take(api: TemporalApi, config: ExporterConfig, now: datetime) -> Snapshot:
+    """Ask Temporal for everything; raises on the first failed call."""
+    queries = ClaimQueries(config.claim_workflow_types)
+    by_status = {s: await api.count(queries.with_status(s)) for s in config.claim_statuses}
+    by_type = {t: await api.count(open_of_type(t)) for t in config.workflow_types}
+
+    async def count_older(threshold: timedelta) -> int:
+        return await api.count(queries.started_before(now - threshold))
+
+    rungs = await age.ladder(count_older, config.age_thresholds)
+    oldest = await age.oldest_age(
+        count_older,
+        config.age_thresholds,
+        rungs,
+        config.oldest_resolution,
+        config.oldest_max_age,
+    )
+    near = await api.count(queries.deadline_between(now, now + config.near_deadline_window))
+    overdue = await api.count(queries.deadline_before(now))
+    groups = await api.count_groups(queries.closed_since(now - config.closed_window))
+    queues = {
+        (name, kind): await api.describe_task_queue(name, kind)
+        for name in config.task_queues
+        for kind in TaskType
+    }
+    return Snapshot(
+        taken_at=now,
+        claims_by_status=by_status,
+        workflows_by_type=by_type,
+        older_than=dict(zip(config.age_labels, rungs, strict=True)),
+        oldest_age_seconds=oldest.total_seconds() if oldest is not None else 0.0,
+        near_deadline=near,
+        overdue=overdue,
+        closed_by_outcome={label: groups.get(status, 0) for status, label in OUTCOMES.items()},
+        queues=queues,
+    )
+
+
+def planned_calls(config: ExporterConfig) -> dict[str, int]:
+    """The most calls one refresh makes, by call type: a function of the configuration only."""
+    counts = (
+        len(config.claim_statuses)
+        + len(config.workflow_types)
+        + len(config.age_thresholds)
+        + age.max_search_calls(
+            config.age_thresholds, config.oldest_resolution, config.oldest_max_age
+        )
+        + 3  # near deadline, overdue, closed by outcome
+    )
+    return {COUNT: counts, DESCRIBE: len(TaskType) * len(config.task_queues)}

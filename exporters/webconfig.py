@@ -1,0 +1,160 @@
+"""TLS and basic auth for the exporter's own endpoint, from an exporter-toolkit web config.
+
+The same file format every Prometheus exporter reads::
+
+    tls_server_config:
+      cert_file: /etc/dict-exporter/tls.crt
+      key_file: /etc/dict-exporter/tls.key
+      client_ca_file: /etc/dict-exporter/ca.crt   # optional: require client certificates
+    basic_auth_users:
+      prometheus: $2b$12$...                       # bcrypt hash (htpasswd -nBC 12 "" | tr -d ':')
+
+Only these keys (and ``client_auth_type``) are understood; anything else is an error rather than
+silently ignored, because a misspelt key would leave the endpoint open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ssl
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import yaml
+
+from exporters.config import ConfigError
+
+_TLS_KEYS = {"cert_file", "key_file", "client_ca_file", "client_auth_type"}
+_CLIENT_AUTH = {
+    "NoClientCert": ssl.CERT_NONE,
+    "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
+    "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
+}
+
+
+@dataclass
+class WebConfig:
+    ssl_context: ssl.SSLContext | None = None
+    users: dict[str, bytes] = field(default_factory=dict, repr=False)  # user → bcrypt hash
+    # bcrypt is slow on purpose; remember digests of credentials already checked so that a
+    # scrape every 15 s does not cost a bcrypt round each time.
+    _verified: set[bytes] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def auth_required(self) -> bool:
+        return bool(self.users)
+
+    def check(self, user: str, password: str) -> bool:
+        hashed = self.users.get(user)
+        if hashed is None:
+            return False
+        digest = hashlib.sha256(hashed + b"\0" + password.encode()).digest()
+        with self._lock:
+            if any(hmac.compare_digest(digest, seen) for seen in self._verified):
+                return True
+        if not bcrypt.checkpw(password.encode(), hashed):
+            return False
+        with self._lock:
+            self._verified.add(digest)
+        return True
+
+
+def load(path: Path | None, origin: str = "--web.config.file") -> WebConfig:
+    if path is None:
+        return WebConfig()
+    where = f"{origin}={path}"
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except OSError as err:
+        raise ConfigError(f"{where}: cannot read it ({err.strerror})") from None
+    except yaml.YAMLError:
+        raise ConfigError(f"{where}: not valid YAML") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{where}: expected a mapping with tls_server_config/basic_auth_users")
+    unknown = set(doc) - {"tls_server_config", "basic_auth_users"}
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {sorted(unknown)[0]!r}; known: basic_auth_users, "
+            "tls_server_config"
+        )
+    config = WebConfig()
+    if doc.get("tls_server_config") is not None:
+        config.ssl_context = _ssl_context(doc["tls_server_config"], where, path.parent)
+    if doc.get("basic_auth_users") is not None:
+        config.users = _users(doc["basic_auth_users"], where)
+    return config
+
+
+def _ssl_context(tls: Any, where: str, base: Path) -> ssl.SSLContext:
+    if not isinstance(tls, dict):
+        raise ConfigError(f"{where}: tls_server_config must be a mapping")
+    unknown = set(tls) - _TLS_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key tls_server_config.{sorted(unknown)[0]}; known: "
+            + ", ".join(sorted(_TLS_KEYS))
+        )
+    for key in ("cert_file", "key_file"):
+        if not tls.get(key):
+            raise ConfigError(f"{where}: tls_server_config.{key} is required")
+
+    def resolve(key: str) -> Path:
+        # Relative paths are relative to the web config file, as in exporter-toolkit.
+        file = Path(str(tls[key]))
+        file = file if file.is_absolute() else base / file
+        if not file.is_file():
+            raise ConfigError(f"{where}: tls_server_config.{key}={file}: no such file")
+        return file
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(resolve("cert_file"), resolve("key_file"))
+    except (ssl.SSLError, OSError) as err:
+        raise ConfigError(
+            f"{where}: tls_server_config.cert_file/key_file cannot be loaded "
+            f"({getattr(err, 'reason', None) or err.__class__.__name__}); check both are PEM "
+            "and belong together"
+        ) from None
+    auth = tls.get("client_auth_type") or (
+        "RequireAndVerifyClientCert" if tls.get("client_ca_file") else "NoClientCert"
+    )
+    if auth not in _CLIENT_AUTH:
+        raise ConfigError(
+            f"{where}: tls_server_config.client_auth_type={auth!r}; use one of "
+            + ", ".join(_CLIENT_AUTH)
+        )
+    if tls.get("client_ca_file"):
+        try:
+            context.load_verify_locations(resolve("client_ca_file"))
+        except ssl.SSLError:
+            raise ConfigError(
+                f"{where}: tls_server_config.client_ca_file is not a PEM CA bundle"
+            ) from None
+    elif auth != "NoClientCert":
+        raise ConfigError(
+            f"{where}: client_auth_type={auth} needs tls_server_config.client_ca_file"
+        )
+    context.verify_mode = _CLIENT_AUTH[auth]
+    return context
+
+
+def _users(users: Any, where: str) -> dict[str, bytes]:
+    if not isinstance(users, dict) or not users:
+        raise ConfigError(f"{where}: basic_auth_users must map user names to bcrypt hashes")
+    out: dict[str, bytes] = {}
+    for user, hashed in users.items():
+        text = str(hashed or "")
+        if not text.startswith(("$2a$", "$2b$", "$2y$")):
+            # Never echo the value: it might be a plain password put there by mistake.
+            raise ConfigError(
+                f"{where}: basic_auth_users.{user} is not a bcrypt hash; make one with "
+                f"`htpasswd -nBC 12 {user}` and keep the part after the colon"
+            )
+        out[str(user)] = text.encode()
+    return out
