@@ -4,6 +4,18 @@ series Prometheus makes itself.
 Server metrics have no ``_total`` suffix, label the task queue ``taskqueue`` with ``-`` turned
 into ``_`` (``dict_task_queue``) and split a queue into partitions (sum over ``partition``).
 Every series carries ``service_name`` (frontend, history, matching, worker).
+
+Checked against a running dev server (``tests/alerts/test_alerts_server_catalog.py`` repeats the
+check for the series ordinary traffic produces): errors are ``service_error_with_type`` with
+``error_type="serviceerror_<Type>"``; a rate-limited call (``frontend.namespaceRPS``) counts in
+``service_error_with_type{error_type="serviceerror_ResourceExhausted"}`` and in
+``service_errors_resource_exhausted{resource_exhausted_cause="RpsLimit",
+resource_exhausted_scope="Namespace"}``; persistence latency is the ``persistence_latency``
+histogram in seconds. Matching's poll counters carry worker-versioning labels, and 1.32 also
+emits ``pri_poll_success*`` twins from the priority matcher (same counts; not used here).
+Activities dispatched eagerly never pass through a poll. ``approximate_backlog_*`` appear per
+partition (the dev server has four) once tasks wait, with the same versioning labels and, for the
+count, a ``task_priority``.
 """
 
 from __future__ import annotations
@@ -13,6 +25,13 @@ from dictobs.catalog.model import Metric, MetricType, Source
 C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
 _OP = ("namespace", "operation", "service_name")
 _TQ = ("namespace", "operation", "service_name", "taskqueue", "task_type", "partition")
+_POLL = (
+    *_TQ,
+    "namespace_state",
+    "worker_build_id",
+    "worker_deployment_name",
+    "worker_version",
+)
 
 
 def _m(name: str, type_: MetricType, help_: str, labels: tuple[str, ...]) -> Metric:
@@ -30,7 +49,7 @@ SERVICE_ERRORS_RESOURCE_EXHAUSTED = _m(
     "service_errors_resource_exhausted",
     C,
     "Requests rejected with RESOURCE_EXHAUSTED, by cause (rate limits, busy workflow, ...).",
-    (*_OP, "resource_exhausted_cause"),
+    (*_OP, "resource_exhausted_cause", "resource_exhausted_scope"),
 )
 SERVICE_LATENCY = _m("service_latency", H, "Request latency in seconds.", _OP)
 PERSISTENCE_REQUESTS = _m("persistence_requests", C, "Persistence requests.", _OP)
@@ -41,18 +60,19 @@ PERSISTENCE_LATENCY = _m("persistence_latency", H, "Persistence latency in secon
 APPROXIMATE_BACKLOG_COUNT = _m(
     "approximate_backlog_count",
     G,
-    "Matching's estimate of the task-queue backlog; 0 once an idle queue unloads.",
-    _TQ,
+    "Matching's estimate of the task-queue backlog per partition and priority; 0 once an idle "
+    "queue unloads (sum over partition and task_priority).",
+    (*_POLL, "task_priority"),
 )
 APPROXIMATE_BACKLOG_AGE = _m(
     "approximate_backlog_age_seconds",
     G,
     "Age of the oldest task in the backlog; 0 once an idle queue unloads.",
-    _TQ,
+    _POLL,
 )
-POLL_SUCCESS = _m("poll_success", C, "Polls that returned a task.", _TQ)
+POLL_SUCCESS = _m("poll_success", C, "Polls that returned a task.", _POLL)
 POLL_SUCCESS_SYNC = _m(
-    "poll_success_sync", C, "Polls that returned a task matched synchronously.", _TQ
+    "poll_success_sync", C, "Polls that returned a task matched synchronously.", _POLL
 )
 RESTARTS = _m("restarts", C, "Server service (re)starts.", ("service_name",))
 UP = Metric(
