@@ -1,0 +1,286 @@
+"""Claims overview: how many claims are open, how old they are, how close to the 30-day deadline,
+and how they end.
+
+Open-claim figures come from the exporter (visibility counts, cached), flows and resolution
+times from the worker's claim metrics.
+"""
+
+from __future__ import annotations
+
+from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
+from dashboards.queries import NS, RANGE, TQ, buckets, increase, rate, ratio, series, variables
+from dictobs.catalog import claims, exporter
+from worker.model import CLAIM_PERIOD, EXPIRED
+
+UID = "dict-claims-overview"
+DAY = 86400.0
+PERIOD = int(CLAIM_PERIOD.total_seconds())
+OLDEST = f"max({series(exporter.CLAIM_OLDEST_OPEN_AGE, NS)})"
+WORKER = (NS, TQ)
+
+# Age thresholds: a claim is late from 28 days on and must be gone at 30.
+AGE_STEPS = (Step("green"), Step("orange", 28 * DAY), Step("red", PERIOD))
+COUNTDOWN_STEPS = (Step("red"), Step("orange", DAY), Step("green", 2 * DAY))
+ANY_IS_BAD = (Step("green"), Step("red", 1))
+
+
+def _now() -> Row:
+    return Row(
+        "Open claims now",
+        (
+            Panel(
+                Kind.STAT,
+                "Open claims",
+                "Claims whose workflow is running, counted by the exporter from Temporal "
+                "visibility. A sudden drop to zero with claims still being started means the "
+                "exporter cannot count: check 'Exporter up'.",
+                "short",
+                (Query(f"sum({series(exporter.CLAIMS_OPEN, NS)})"),),
+                width=4,
+                height=5,
+            ),
+            Panel(
+                Kind.STAT,
+                "Oldest open claim",
+                "Age of the oldest open claim. Orange from 28 days, red at 30: the claim "
+                "should have been auto-cancelled by now. When red, open the claim workflow in "
+                "the Temporal UI and follow the runbook's overdue-claim section.",
+                "s",
+                (Query(OLDEST),),
+                width=4,
+                height=5,
+                thresholds=AGE_STEPS,
+            ),
+            Panel(
+                Kind.STAT,
+                "30-day expiration countdown",
+                "Time left before the oldest open claim reaches its 30-day deadline "
+                "(30 days minus its age; negative means overdue). Red under one day: make sure "
+                "the owner's decision or the auto-cancel happens, and check the worker.",
+                "s",
+                (Query(f"{PERIOD} - {OLDEST}"),),
+                width=4,
+                height=5,
+                thresholds=COUNTDOWN_STEPS,
+            ),
+            Panel(
+                Kind.STAT,
+                "Near deadline",
+                "Open claims whose deadline falls within the near-deadline window. A rising "
+                "count is normal when many owners never answer; red means the window holds "
+                "claims: watch the countdown and the overdue count.",
+                "short",
+                (
+                    Query(
+                        f"sum by (window) ({series(exporter.CLAIMS_NEAR_DEADLINE, NS)})",
+                        "within {{window}}",
+                    ),
+                ),
+                width=4,
+                height=5,
+            ),
+            Panel(
+                Kind.STAT,
+                "Past deadline",
+                "Open claims already past their deadline: the auto-cancel did not happen. "
+                "Any value above zero is an incident: check worker health and the claim "
+                "workflows' pending activities.",
+                "short",
+                (Query(f"sum({series(exporter.CLAIMS_OVERDUE, NS)})"),),
+                width=4,
+                height=5,
+                thresholds=ANY_IS_BAD,
+            ),
+            Panel(
+                Kind.STAT,
+                "Exporter up",
+                "1 when the exporter's last refresh from Temporal worked. When 0 the claim "
+                "counts above are stale: check the exporter's logs and its access to Temporal.",
+                "bool",
+                (Query(f"min({series(exporter.EXPORTER_UP)})"),),
+                width=4,
+                height=5,
+                thresholds=(Step("red"), Step("green", 1)),
+            ),
+        ),
+    )
+
+
+def _status_and_age() -> Row:
+    return Row(
+        "Status and age",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Open claims by status",
+                "Open claims by their claim status search attribute. A status that only grows "
+                "(for example waiting for the owner) shows where claims pile up.",
+                "short",
+                (
+                    Query(
+                        f"sum by (status) ({series(exporter.CLAIMS_OPEN, NS)})",
+                        "{{status}}",
+                    ),
+                ),
+                stacked=True,
+            ),
+            Panel(
+                Kind.BARGAUGE,
+                "Age ladder",
+                "Open claims older than each age step. Claims in the 28-day steps and above are "
+                "about to expire; when they grow, expect expirations and check the countdown.",
+                "short",
+                (
+                    Query(
+                        f"sum by (age) ({series(exporter.CLAIMS_OPEN_OLDER_THAN, NS)})",
+                        "older than {{age}}",
+                        instant=True,
+                    ),
+                ),
+                thresholds=(Step("blue"),),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Near and past deadline",
+                "Claims near their deadline and past it over time. Past deadline must stay at "
+                "zero; when it rises, the auto-cancel is failing: check the worker dashboard.",
+                "short",
+                (
+                    Query(
+                        f"sum by (window) ({series(exporter.CLAIMS_NEAR_DEADLINE, NS)})",
+                        "near deadline ({{window}})",
+                    ),
+                    Query(f"sum({series(exporter.CLAIMS_OVERDUE, NS)})", "past deadline"),
+                ),
+                thresholds=ANY_IS_BAD,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Oldest open claim age",
+                "Age of the oldest open claim over time, with lines at 28 and 30 days. It "
+                "should saw-tooth below 30 days; a line that keeps climbing past 30 days means "
+                "a claim escaped its deadline.",
+                "s",
+                (Query(OLDEST, "oldest open claim"),),
+                thresholds=AGE_STEPS,
+            ),
+        ),
+    )
+
+
+def _flow() -> Row:
+    resolved_range = increase(claims.CLAIMS_RESOLVED, *WORKER, by="outcome")
+    expired = series(claims.CLAIMS_RESOLVED, *WORKER, f'outcome="{EXPIRED}"')
+    return Row(
+        "Claims started and resolved",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Claims started and resolved per minute",
+                "Claims started, and resolved by outcome, per minute. Resolutions should "
+                "follow starts with a lag of up to 30 days; starts with no resolutions for "
+                "weeks mean claims are stuck.",
+                "opm",
+                (
+                    Query(f"{rate(claims.CLAIMS_STARTED, *WORKER)} * 60", "started"),
+                    Query(
+                        f"{rate(claims.CLAIMS_RESOLVED, *WORKER, by='outcome')} * 60",
+                        "resolved: {{outcome}}",
+                    ),
+                ),
+            ),
+            Panel(
+                Kind.BARGAUGE,
+                "Resolved by outcome (time range)",
+                "How claims ended over the selected time range. Many 'expired' means owners do "
+                "not answer or the Bridge decision path is failing.",
+                "short",
+                (Query(resolved_range, "{{outcome}}", instant=True),),
+                width=6,
+                thresholds=(Step("blue"),),
+            ),
+            Panel(
+                Kind.STAT,
+                "Expired share (time range)",
+                "Share of resolved claims that expired over the selected range. Red above 20%: "
+                "check whether decisions reach the worker (Bridge errors, signals).",
+                "percentunit",
+                (
+                    Query(
+                        ratio(
+                            f"sum(increase({expired}[{RANGE}]))",
+                            f"sum(increase({series(claims.CLAIMS_RESOLVED, *WORKER)}[{RANGE}]))",
+                        ),
+                        instant=True,
+                    ),
+                ),
+                width=6,
+                thresholds=(Step("green"), Step("orange", 0.1), Step("red", 0.2)),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Closed recently (exporter)",
+                "Claims the exporter saw close within its lookback window, by outcome. It "
+                "cross-checks the worker's counters: a gap between the two means the worker "
+                "lost metrics (restarts) or the exporter lags.",
+                "short",
+                (
+                    Query(
+                        f"sum by (outcome, window) ({series(exporter.CLAIMS_CLOSED_RECENT, NS)})",
+                        "{{outcome}} ({{window}})",
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def _resolution() -> Row:
+    return Row(
+        "Resolution time",
+        (
+            Panel(
+                Kind.HEATMAP,
+                "Resolution time distribution",
+                "How long claims took from start to resolution, per histogram bucket over "
+                "time. Mass near 30 days is expirations; mass beyond 30 days means claims "
+                "overran their deadline and needs investigation.",
+                "s",
+                (
+                    Query(
+                        buckets(claims.CLAIM_RESOLUTION, *WORKER),
+                        "{{le}}",
+                        format=Format.HEATMAP,
+                    ),
+                ),
+            ),
+            Panel(
+                Kind.BARGAUGE,
+                "Resolution time buckets (time range)",
+                "Claims resolved in the selected range per resolution-time bucket (upper bound "
+                "in seconds). A bar beyond 2592000 (30 days) is an overrun: investigate.",
+                "short",
+                (
+                    Query(
+                        buckets(claims.CLAIM_RESOLUTION, *WORKER, window=RANGE),
+                        "{{le}}",
+                        instant=True,
+                        format=Format.HEATMAP,
+                    ),
+                ),
+                thresholds=(Step("blue"),),
+            ),
+        ),
+    )
+
+
+def dashboard() -> Dashboard:
+    return Dashboard(
+        uid=UID,
+        title="DICT / Claims overview",
+        description="Open DICT claims, their age against the 30-day deadline, and how they end.",
+        rows=(_now(), _status_and_age(), _flow(), _resolution()),
+        variables=variables(),
+        tags=("claims",),
+        time_from="now-7d",
+    )

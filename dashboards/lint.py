@@ -1,0 +1,160 @@
+"""Checks every generated dashboard must pass, shared by the tests and ``dictobs dashboards lint``.
+
+- every query names only series the catalog (or the SLO recording rules) knows, with labels
+  those series carry (:mod:`dashboards.promql_check`);
+- every query, template variables substituted, parses as PromQL (``promtool check rules``);
+- every panel has a unit and a description, and no panel is the Angular ``graph``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from alerts import slo_spec
+from dashboards import promql_check
+from dashboards.queries import server_spelling
+from dictobs import catalog, settings
+from dictobs.catalog import MetricType
+
+ALLOWED_TYPES = {"timeseries", "stat", "table", "bargauge", "heatmap", "row"}
+PROMTOOL = "/usr/bin/promtool"
+# Prometheus adds these to every scraped series (the scrape target's labels).
+TARGET_LABELS = frozenset({"job", "instance"})
+# What Grafana substitutes before the query reaches Prometheus.
+SUBSTITUTIONS = {
+    "$__rate_interval": "5m",
+    "$__interval": "1m",
+    "$__range": "1d",
+    "${datasource}": "prometheus",
+    "$namespace": settings.NAMESPACE,
+    "$task_queue": settings.TASK_QUEUE,
+    "$taskqueue": server_spelling(settings.TASK_QUEUE),
+}
+_ALERT_STATE_LABELS = frozenset({"alertname", "alertstate"})
+
+
+def known_series(slos: list[slo_spec.SLO] | None = None) -> dict[str, frozenset[str]]:
+    """Series name → labels it carries: the metric catalog, SLO recording rules and ALERTS."""
+    known: dict[str, frozenset[str]] = {}
+    for metric in catalog.ALL:
+        labels = frozenset(metric.labels)
+        if metric.source is not catalog.Source.PROMETHEUS:
+            labels |= TARGET_LABELS
+        for name in metric.series:
+            bucket = metric.type is MetricType.HISTOGRAM and name.endswith("_bucket")
+            known[name] = labels | {"le"} if bucket else labels
+    slos = slo_spec.load_slos(check_queries=False) if slos is None else slos
+    spec_labels = frozenset(k for slo in slos for k in slo.labels)
+    identity = frozenset({slo_spec.LABEL_ID, slo_spec.LABEL_SERVICE, slo_spec.LABEL_SLO})
+    windowed = identity | {slo_spec.LABEL_WINDOW} | spec_labels
+    for name in (
+        slo_spec.SLI_ERROR_RATIO_5M,
+        slo_spec.SLI_ERROR_RATIO_30M,
+        slo_spec.SLI_ERROR_RATIO_1H,
+        slo_spec.SLI_ERROR_RATIO_2H,
+        slo_spec.SLI_ERROR_RATIO_6H,
+        slo_spec.SLI_ERROR_RATIO_1D,
+        slo_spec.SLI_ERROR_RATIO_3D,
+        *(slo_spec.sli_error_ratio(slo.period_window) for slo in slos),
+    ):
+        known[name] = windowed
+    for name in (
+        slo_spec.OBJECTIVE_RATIO,
+        slo_spec.ERROR_BUDGET_RATIO,
+        slo_spec.TIME_PERIOD_DAYS,
+        slo_spec.CURRENT_BURN_RATE,
+        slo_spec.PERIOD_BURN_RATE,
+        slo_spec.PERIOD_ERROR_BUDGET_REMAINING,
+    ):
+        known[name] = identity | spec_labels
+    alert_labels = {k for slo in slos for k in slo.alerting.labels}
+    alert_labels |= {k for slo in slos for k in slo.alerting.page.labels}
+    alert_labels |= {k for slo in slos for k in slo.alerting.ticket.labels}
+    known["ALERTS"] = (
+        _ALERT_STATE_LABELS | windowed | {slo_spec.LABEL_SEVERITY, "severity"} | alert_labels
+    )
+    return known
+
+
+def substitute(expr: str) -> str:
+    """``expr`` as Prometheus receives it from Grafana with the default variable values."""
+    for var, value in sorted(SUBSTITUTIONS.items(), key=lambda kv: -len(kv[0])):
+        expr = expr.replace(var, value)
+    if re.search(r"\$(?!\{?\d)[A-Za-z_]", expr):
+        raise ValueError(f"unsubstituted template variable in {expr!r}")
+    return expr
+
+
+def queries(dashboard: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(where, PromQL) for every panel target and every query variable of a dashboard JSON."""
+    uid = dashboard["uid"]
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets", []):
+            yield f"{uid}: panel {panel['title']!r} ({target['refId']})", target["expr"]
+    for var in dashboard["templating"]["list"]:
+        if var["type"] == "query":
+            query = var["query"]
+            match = re.fullmatch(r"query_result\((.*)\)", query, re.DOTALL)
+            yield f"{uid}: variable {var['name']!r}", match.group(1) if match else query
+
+
+def catalog_problems(
+    dashboards: list[dict[str, Any]], known: dict[str, frozenset[str]] | None = None
+) -> list[str]:
+    known = known_series() if known is None else known
+    out = []
+    for dashboard in dashboards:
+        for where, expr in queries(dashboard):
+            out += [f"{where}: {p}" for p in promql_check.problems(substitute(expr), known)]
+    return out
+
+
+def panel_problems(dashboard: dict[str, Any]) -> list[str]:
+    """Units, descriptions and panel types."""
+    out = []
+    uid = dashboard["uid"]
+    for panel in dashboard["panels"]:
+        where = f"{uid}: panel {panel['title']!r}"
+        if panel["type"] not in ALLOWED_TYPES:
+            out.append(f"{where}: type {panel['type']!r} is not allowed")
+        if panel["type"] == "row":
+            continue
+        if not panel["fieldConfig"]["defaults"].get("unit"):
+            out.append(f"{where}: no unit")
+        if len((panel.get("description") or "").split()) < 8:
+            out.append(f"{where}: no description of what it means and what to do")
+        if not panel.get("targets"):
+            out.append(f"{where}: no query")
+    return out
+
+
+def promtool_problems(exprs: list[tuple[str, str]]) -> list[str]:
+    """Write every query as a recording rule of one file and let promtool parse them all."""
+    if not shutil.which(PROMTOOL):
+        return [f"{PROMTOOL} not found: install the prometheus package"]
+    rules = [
+        {"record": f"dashboard:query_{i}:check", "expr": substitute(expr)}
+        for i, (_, expr) in enumerate(exprs)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "dashboard_queries.yaml"
+        path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+        proc = subprocess.run(
+            [PROMTOOL, "check", "rules", str(path)], capture_output=True, text=True, timeout=60
+        )
+    if proc.returncode == 0:
+        return []
+    text = proc.stdout + proc.stderr
+    failed = [
+        (int(m.group(1)), m.group(2))
+        for m in re.finditer(r'"dashboard:query_(\d+):check": (.*)', text)
+    ]
+    return [f"{exprs[i][0]}: {why}" for i, why in failed] or [text.strip()]

@@ -1,0 +1,147 @@
+"""PromQL building blocks for the panels, always from the metric catalog.
+
+Metric names come from :mod:`dictobs.catalog` entries and label spellings from the constants
+below, so a rename is one edit and a test fails when a panel names a metric or a label the
+catalog does not know. Template variables (``$namespace``, ``$task_queue`` and the server's
+derived ``$taskqueue``) live here too, because their spelling and the selectors that use them
+must agree.
+"""
+
+from __future__ import annotations
+
+from dashboards.model import Variable
+from dictobs import settings
+from dictobs.catalog import Metric, MetricType, exporter, sdk
+
+# Grafana's built-in intervals; the tests substitute them before promtool sees the query.
+RATE = "$__rate_interval"
+RANGE = "$__range"
+
+# Template variables, as referenced in queries.
+VAR_DATASOURCE = "datasource"
+VAR_NAMESPACE = "namespace"
+VAR_TASK_QUEUE = "task_queue"  # SDK and exporter spelling: dict-task-queue
+VAR_SERVER_TASK_QUEUE = "taskqueue"  # the server's spelling: dict_task_queue
+
+# Label names as the sources spell them.
+L_NAMESPACE = "namespace"
+L_TASK_QUEUE = "task_queue"
+L_SERVER_TASK_QUEUE = "taskqueue"
+L_WORKFLOW_TYPE = "workflow_type"
+L_SERVER_WORKFLOW_TYPE = "workflowType"
+
+NS = f'{L_NAMESPACE}="${VAR_NAMESPACE}"'
+TQ = f'{L_TASK_QUEUE}=~"${VAR_TASK_QUEUE}"'
+SERVER_TQ = f'{L_SERVER_TASK_QUEUE}=~"${VAR_SERVER_TASK_QUEUE}"'
+
+
+def series(metric: Metric, *matchers: str, suffix: str = "") -> str:
+    """``name{m1, m2}``; ``suffix`` picks a histogram series (``bucket``, ``count``, ``sum``)."""
+    name = metric.name
+    if suffix:
+        if metric.type is not MetricType.HISTOGRAM:
+            raise TypeError(f"{metric.name} is a {metric.type.value}, it has no _{suffix}")
+        name = f"{name}_{suffix}"
+    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+
+
+def rate(metric: Metric, *matchers: str, by: str = "", suffix: str = "", window: str = RATE) -> str:
+    """``sum by (by) (rate(metric{...}[window]))``; without ``by`` a plain sum."""
+    inner = f"rate({series(metric, *matchers, suffix=suffix)}[{window}])"
+    return f"sum by ({by}) ({inner})" if by else f"sum({inner})"
+
+
+def increase(metric: Metric, *matchers: str, by: str = "", window: str = RANGE) -> str:
+    inner = f"increase({series(metric, *matchers)}[{window}])"
+    return f"sum by ({by}) ({inner})" if by else f"sum({inner})"
+
+
+def quantile(q: float, metric: Metric, *matchers: str, by: str = "") -> str:
+    """The ``q`` quantile of a catalog histogram, per ``by`` group."""
+    group = f"{by}, le" if by else "le"
+    buckets = f"sum by ({group}) (rate({series(metric, *matchers, suffix='bucket')}[{RATE}]))"
+    return f"histogram_quantile({q}, {buckets})"
+
+
+def ratio(numerator: str, denominator: str) -> str:
+    """``num / den`` where a zero denominator yields nothing rather than NaN or Inf."""
+    return f"({numerator}) / ({denominator} > 0)"
+
+
+def or_zero(a: str, b: str) -> str:
+    """``a``, or 0 for every group present only in ``b``: a ratio reads 0 instead of empty."""
+    return f"({a} or {b} * 0)"
+
+
+def share(part: str, rest: str) -> str:
+    """part / (part + rest) per group; 0, not empty, for groups where ``part`` never happened."""
+    p, r = or_zero(part, rest), or_zero(rest, part)
+    return ratio(p, f"{p} + {r}")
+
+
+def buckets(metric: Metric, *matchers: str, window: str = RATE) -> str:
+    """Bucket increases per ``le``: what heatmaps and bucket bar gauges plot."""
+    inner = f"increase({series(metric, *matchers, suffix='bucket')}[{window}])"
+    return f"sum by (le) ({inner})"
+
+
+# --- template variables -----------------------------------------------------------------------
+
+# Every live worker exports pollers and the exporter describes every configured queue, so the
+# union of the two lists namespaces and queues even while one of the sources is down.
+_QUEUE_SOURCES = (sdk.NUM_POLLERS, exporter.TASK_QUEUE_POLLERS)
+
+
+def _union(*matchers: str) -> str:
+    return " or ".join(series(m, *matchers) for m in _QUEUE_SOURCES)
+
+
+def _dashes_to_underscores(expr: str, label: str, depth: int = 8) -> str:
+    """Nested ``label_replace`` turning each ``-`` of ``label`` into ``_`` (up to ``depth``).
+
+    Each level rewrites the last dash; a value without dashes does not match and stays as is.
+    """
+    for _ in range(depth):
+        expr = f'label_replace({expr}, "{label}", "${{1}}_${{2}}", "{label}", "(.*)-(.*)")'
+    return expr
+
+
+def variables() -> tuple[Variable, ...]:
+    """Namespace, task queue, and the server's spelling of the task queue derived from it."""
+    namespace = Variable(
+        name=VAR_NAMESPACE,
+        label="Namespace",
+        query=f"count by ({L_NAMESPACE}) ({_union()})",
+        regex=f'/{L_NAMESPACE}="([^"]+)"/',
+        default=settings.NAMESPACE,
+    )
+    task_queue = Variable(
+        name=VAR_TASK_QUEUE,
+        label="Task queue",
+        query=f"count by ({L_TASK_QUEUE}) ({_union(NS)})",
+        regex=f'/{L_TASK_QUEUE}="([^"]+)"/',
+        default=settings.TASK_QUEUE,
+        multi=True,
+        include_all=True,
+    )
+    copied = (
+        f"label_replace(count by ({L_TASK_QUEUE}) ({_union(NS, TQ)}), "
+        f'"{L_SERVER_TASK_QUEUE}", "$1", "{L_TASK_QUEUE}", "(.*)")'
+    )
+    server_task_queue = Variable(
+        name=VAR_SERVER_TASK_QUEUE,
+        label="Task queue (server spelling)",
+        query=f"count by ({L_SERVER_TASK_QUEUE}) "
+        f"({_dashes_to_underscores(copied, L_SERVER_TASK_QUEUE)})",
+        regex=f'/{L_SERVER_TASK_QUEUE}="([^"]+)"/',
+        default="$__all",
+        multi=True,
+        include_all=True,
+        hidden=True,
+    )
+    return (namespace, task_queue, server_task_queue)
+
+
+def server_spelling(task_queue: str) -> str:
+    """What the derived variable yields: ``dict-task-queue`` → ``dict_task_queue``."""
+    return task_queue.replace("-", "_")

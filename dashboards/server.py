@@ -1,0 +1,198 @@
+"""Temporal server: frontend requests, errors and latency, persistence latency, resource
+exhausted errors and service restarts.
+
+Server metrics carry no ``_total`` suffix and label every series with ``service_name``
+(frontend, history, matching, worker); the namespace is ``_unknown_`` for calls made before a
+namespace is known, so request panels filter on the selected namespace.
+"""
+
+from __future__ import annotations
+
+from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
+from dashboards.queries import NS, RANGE, or_zero, quantile, rate, ratio, series, variables
+from dictobs.catalog import server
+
+UID = "dict-temporal-server"
+FRONTEND = (NS, 'service_name="frontend"')
+# Long polls wait up to a minute by design; they would drown every latency percentile.
+NOT_LONG_POLL = 'operation!~"Poll.*"'
+ERROR_RATIO_STEPS = (Step("green"), Step("orange", 0.01), Step("red", 0.05))
+
+
+def _frontend() -> Row:
+    requests = rate(server.SERVICE_REQUESTS, *FRONTEND, by="operation")
+    errors = rate(server.SERVICE_ERROR_WITH_TYPE, *FRONTEND, by="operation")
+    return Row(
+        "Frontend",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Frontend requests by operation",
+                "Requests per second the frontend serves for the namespace, by operation. A "
+                "sudden fall with workers running means clients cannot reach the frontend: "
+                "check the load balancer and the frontend pods.",
+                "reqps",
+                (Query(requests, "{{operation}}"),),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Frontend errors by type",
+                "Failed requests per second by operation and error type. NotFound on "
+                "Describe calls is normal; Internal, Unavailable or DeadlineExceeded are not: "
+                "check persistence latency and the server logs.",
+                "reqps",
+                (
+                    Query(
+                        rate(
+                            server.SERVICE_ERROR_WITH_TYPE,
+                            *FRONTEND,
+                            by="operation, error_type",
+                        ),
+                        "{{operation}}: {{error_type}}",
+                    ),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Frontend error ratio by operation",
+                "Share of requests that failed, by operation. Orange from 1%, red from 5%: "
+                "find the error type on the left and the matching persistence errors.",
+                "percentunit",
+                (Query(ratio(or_zero(errors, requests), requests), "{{operation}}"),),
+                width=8,
+                thresholds=ERROR_RATIO_STEPS,
+                min=0,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Frontend latency p95 and p99",
+                "Request latency percentiles by operation, long polls excluded. Above one "
+                "second for starts, signals or updates the claim API feels slow: look at "
+                "persistence latency first.",
+                "s",
+                tuple(
+                    Query(
+                        quantile(
+                            q, server.SERVICE_LATENCY, *FRONTEND, NOT_LONG_POLL, by="operation"
+                        ),
+                        f"p{int(q * 100)} {{{{operation}}}}",
+                    )
+                    for q in (0.95, 0.99)
+                ),
+                width=24,
+                thresholds=(Step("green"), Step("orange", 0.5), Step("red", 1.0)),
+            ),
+        ),
+    )
+
+
+def _persistence() -> Row:
+    return Row(
+        "Persistence",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Persistence latency p99 by operation",
+                "99th percentile latency of database calls by service and operation. Above "
+                "100 ms history and matching slow down and every API call with them: check the "
+                "database's load and connections.",
+                "s",
+                (
+                    Query(
+                        quantile(
+                            0.99, server.PERSISTENCE_LATENCY, NS, by="service_name, operation"
+                        ),
+                        "{{service_name}} {{operation}}",
+                    ),
+                ),
+                thresholds=(Step("green"), Step("orange", 0.05), Step("red", 0.1)),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Persistence requests and errors",
+                "Database calls per second by service, and failed calls by error type. "
+                "Condition-failed errors on workflow creation are duplicates and harmless; "
+                "timeouts or unavailable errors mean the database is in trouble.",
+                "ops",
+                (
+                    Query(
+                        rate(server.PERSISTENCE_REQUESTS, NS, by="service_name"),
+                        "requests {{service_name}}",
+                    ),
+                    Query(
+                        rate(server.PERSISTENCE_ERROR_WITH_TYPE, NS, by="error_type"),
+                        "errors {{error_type}}",
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def _limits() -> Row:
+    return Row(
+        "Limits and restarts",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Resource exhausted by cause",
+                "Requests rejected with RESOURCE_EXHAUSTED per second, by operation and cause "
+                "(rate limits, busy workflow, ...). Any sustained value means callers are "
+                "throttled: raise the namespace's RPS limits or slow the clients.",
+                "reqps",
+                (
+                    Query(
+                        rate(
+                            server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
+                            NS,
+                            by="operation, resource_exhausted_cause",
+                        ),
+                        "{{operation}}: {{resource_exhausted_cause}}",
+                    ),
+                ),
+                width=8,
+                thresholds=(Step("green"), Step("red", 0.1)),
+            ),
+            Panel(
+                Kind.BARGAUGE,
+                "Service restarts (time range)",
+                "How many times each server service started in the selected range. More than "
+                "one per deployment means crashes: read the pod events and the server logs.",
+                "short",
+                (
+                    Query(
+                        f"sum by (service_name) (increase({series(server.RESTARTS)}[{RANGE}]))",
+                        "{{service_name}}",
+                        instant=True,
+                    ),
+                ),
+                width=8,
+                thresholds=(Step("green"), Step("orange", 2), Step("red", 5)),
+            ),
+            Panel(
+                Kind.TABLE,
+                "Scrape targets",
+                "Every target Prometheus scrapes and whether the last scrape worked (1) or "
+                "failed (0). A 0 on the server, worker or exporter means that source's panels "
+                "go stale: check the target's pod and its ServiceMonitor.",
+                "bool",
+                (Query(series(server.UP), instant=True, format=Format.TABLE),),
+                width=8,
+                thresholds=(Step("red"), Step("green", 1)),
+            ),
+        ),
+    )
+
+
+def dashboard() -> Dashboard:
+    return Dashboard(
+        uid=UID,
+        title="DICT / Temporal server",
+        description="The Temporal server behind the claim workflows: frontend traffic, errors "
+        "and latency, persistence, throttling and restarts.",
+        rows=(_frontend(), _persistence(), _limits()),
+        variables=variables(),
+        tags=("temporal", "server"),
+    )

@@ -1,0 +1,356 @@
+"""Worker and SDK health: throughput and failures by workflow and activity type, retries,
+schedule-to-start latency, task slots, pollers, the sticky cache and the Bridge calls.
+
+Every query reads a metric the temporalio SDK emits with the pack's ``PrometheusConfig`` (or one
+of our claim metrics), with the labels the SDK really puts on it.
+"""
+
+from __future__ import annotations
+
+from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
+from dashboards.queries import (
+    NS,
+    RATE,
+    TQ,
+    or_zero,
+    quantile,
+    rate,
+    ratio,
+    series,
+    share,
+    variables,
+)
+from dictobs.catalog import claims, sdk
+
+UID = "dict-worker-sdk"
+W = (NS, TQ)
+WT = "workflow_type"
+AT = "activity_type"
+RATIO_STEPS = (Step("green"), Step("orange", 0.01), Step("red", 0.05))
+
+
+def _workflows() -> Row:
+    completed = rate(sdk.WORKFLOW_COMPLETED, *W, by=WT)
+    failed = rate(sdk.WORKFLOW_FAILED, *W, by=WT)
+    return Row(
+        "Workflows",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Workflow completions per second by type",
+                "Workflows completed, failed and cancelled per second, by workflow type. A drop "
+                "to zero while claims are being started means the worker is not processing: "
+                "check pollers and task slots below.",
+                "ops",
+                (
+                    Query(completed, "completed: {{workflow_type}}"),
+                    Query(failed, "failed: {{workflow_type}}"),
+                    Query(rate(sdk.WORKFLOW_CANCELED, *W, by=WT), "cancelled: {{workflow_type}}"),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Workflow failure ratio by type",
+                "Failed workflows over closed (completed + failed) workflows, by type. Orange "
+                "from 1%, red from 5%: look at the failure reasons in the worker logs and the "
+                "Bridge errors below.",
+                "percentunit",
+                (Query(share(failed, completed), "{{workflow_type}}"),),
+                width=8,
+                thresholds=RATIO_STEPS,
+                min=0,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Average and p95 workflow duration",
+                "Average and 95th percentile time from workflow start to close, by type. Claim "
+                "workflows last up to 30 days by design; a jump in short workflows (status "
+                "monitors) points at a slow Bridge.",
+                "s",
+                (
+                    Query(
+                        ratio(
+                            rate(sdk.WORKFLOW_ENDTOEND_LATENCY, *W, by=WT, suffix="sum"),
+                            rate(sdk.WORKFLOW_ENDTOEND_LATENCY, *W, by=WT, suffix="count"),
+                        ),
+                        "average: {{workflow_type}}",
+                    ),
+                    Query(
+                        quantile(0.95, sdk.WORKFLOW_ENDTOEND_LATENCY, *W, by=WT),
+                        "p95: {{workflow_type}}",
+                    ),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Workflow task failures by reason",
+                "Workflow task failures per second by type and reason. NonDeterminismError "
+                "means deployed code no longer replays running histories: roll back or add "
+                "a patch. Any sustained value needs attention.",
+                "ops",
+                (
+                    Query(
+                        rate(sdk.WORKFLOW_TASK_EXECUTION_FAILED, *W, by=f"{WT}, failure_reason"),
+                        "{{workflow_type}}: {{failure_reason}}",
+                    ),
+                ),
+                thresholds=(Step("green"), Step("red", 0.001)),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Schedule-to-start latency (workflow and activity tasks)",
+                "How long tasks wait in the task queue before a worker picks them up: p50, p95 "
+                "and p99. Above one second the workers are short of slots or pollers: scale "
+                "the worker or raise its concurrency.",
+                "s",
+                tuple(
+                    Query(quantile(q, metric, *W, by="task_queue"), f"{kind} p{int(q * 100)}")
+                    for metric, kind in (
+                        (sdk.WORKFLOW_TASK_SCHEDULE_TO_START, "workflow"),
+                        (sdk.ACTIVITY_SCHEDULE_TO_START, "activity"),
+                    )
+                    for q in (0.5, 0.95, 0.99)
+                ),
+                thresholds=(Step("green"), Step("orange", 0.2), Step("red", 1.0)),
+            ),
+        ),
+    )
+
+
+def _activities() -> Row:
+    attempts = rate(sdk.ACTIVITY_EXECUTION_LATENCY, *W, by=AT, suffix="count")
+    failed = rate(sdk.ACTIVITY_EXECUTION_FAILED, *W, by=AT)
+    succeeded = rate(sdk.ACTIVITY_SUCCEED_ENDTOEND_LATENCY, *W, by=AT, suffix="count")
+    return Row(
+        "Activities",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Activity attempts and failures per second by type",
+                "Activity attempts (retries included) and failed attempts per second, by "
+                "activity. Failures that track attempts one for one mean every call fails: "
+                "check the Bridge panels.",
+                "ops",
+                (
+                    Query(attempts, "attempts: {{activity_type}}"),
+                    Query(failed, "failed: {{activity_type}}"),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Activity failure ratio by type",
+                "Failed attempts over all attempts, by activity. Orange from 1%, red from 5%: "
+                "read the failure reasons in 'Activity retries' and the Bridge errors.",
+                "percentunit",
+                (Query(ratio(or_zero(failed, attempts), attempts), "{{activity_type}}"),),
+                width=8,
+                thresholds=RATIO_STEPS,
+                min=0,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Attempts per successful activity",
+                "Attempts made per activity that succeeded: 1 means no retries. Above 1.5 the "
+                "retry policy is absorbing a failing dependency (usually the Bridge); check "
+                "its error panel before raising retry limits.",
+                "short",
+                (Query(ratio(attempts, succeeded), "{{activity_type}}"),),
+                width=8,
+                thresholds=(Step("green"), Step("orange", 1.2), Step("red", 1.5)),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Activity retries by reason",
+                "Failed activity attempts per second by activity and failure reason; each one "
+                "is retried unless the error is non-retryable or attempts are exhausted. "
+                "Sustained retries mean a dependency is failing: see the Bridge panels.",
+                "ops",
+                (
+                    Query(
+                        rate(sdk.ACTIVITY_EXECUTION_FAILED, *W, by=f"{AT}, failure_reason"),
+                        "{{activity_type}}: {{failure_reason}}",
+                    ),
+                ),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Activity execution latency p95 by type",
+                "95th percentile duration of one activity attempt, by activity. Rising latency "
+                "with a steady Bridge latency points at the worker host (CPU, slots).",
+                "s",
+                (
+                    Query(
+                        quantile(0.95, sdk.ACTIVITY_EXECUTION_LATENCY, *W, by=AT),
+                        "{{activity_type}}",
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def _capacity() -> Row:
+    by_type = "task_queue, worker_type"
+    used = f"sum by ({by_type}) ({series(sdk.WORKER_TASK_SLOTS_USED, *W)})"
+    free = f"sum by ({by_type}) ({series(sdk.WORKER_TASK_SLOTS_AVAILABLE, *W)})"
+    hits = rate(sdk.STICKY_CACHE_HIT, *W)
+    misses = rate(sdk.STICKY_CACHE_MISS, *W)
+    return Row(
+        "Worker capacity",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Task slots used and available",
+                "Task slots in use and free, per worker type (workflow, activity, local "
+                "activity). When available reaches zero tasks wait in the queue: add workers "
+                "or raise max concurrent tasks.",
+                "short",
+                (
+                    Query(used, "used: {{worker_type}}"),
+                    Query(free, "available: {{worker_type}}"),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Task slot utilisation",
+                "Share of task slots in use per worker type. Orange from 80%, red from 95%: "
+                "the worker is saturated; scale out before schedule-to-start latency grows.",
+                "percentunit",
+                (Query(ratio(used, f"{used} + {free}"), "{{worker_type}}"),),
+                width=8,
+                thresholds=(Step("green"), Step("orange", 0.8), Step("red", 0.95)),
+                min=0,
+                max=1,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Pollers",
+                "Pollers the worker holds open per poller type. Zero workflow or activity "
+                "pollers means no worker is serving the queue: check the worker deployment.",
+                "short",
+                (
+                    Query(
+                        f"sum by (poller_type) ({series(sdk.NUM_POLLERS, *W)})",
+                        "{{poller_type}}",
+                    ),
+                ),
+                width=8,
+                thresholds=(Step("red"), Step("green", 1)),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Sticky cache hit ratio",
+                "Share of workflow tasks served from the sticky cache. A low ratio means a "
+                "full history replay on every task: raise the cache size or look for worker "
+                "restarts and forced evictions.",
+                "percentunit",
+                (Query(share(hits, misses), "hit ratio"),),
+                width=8,
+                thresholds=(Step("red"), Step("orange", 0.5), Step("green", 0.8)),
+                min=0,
+                max=1,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Sticky cache size, evictions and worker starts",
+                "Workflows held in the sticky cache, workflows evicted from a full cache and "
+                "worker (re)starts per interval. Frequent starts mean the worker crashes or is "
+                "rescheduled: check its logs and memory limits.",
+                "short",
+                (
+                    Query(f"sum({series(sdk.STICKY_CACHE_SIZE, *W)})", "cached workflows"),
+                    Query(
+                        f"sum(increase({series(sdk.STICKY_CACHE_FORCED_EVICTION, *W)}[{RATE}]))",
+                        "forced evictions",
+                    ),
+                    Query(
+                        f"sum(increase({series(sdk.WORKER_START, *W)}[{RATE}]))",
+                        "worker starts",
+                    ),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Requests to Temporal failing",
+                "Calls the worker makes to the Temporal frontend that failed, by operation and "
+                "status code. Sustained failures mean the worker cannot reach Temporal or is "
+                "rate limited: see the Temporal server dashboard.",
+                "ops",
+                (
+                    Query(
+                        rate(sdk.REQUEST_FAILURE, NS, by="operation, status_code"),
+                        "{{operation}}: {{status_code}}",
+                    ),
+                ),
+                width=8,
+            ),
+        ),
+    )
+
+
+def _bridge() -> Row:
+    duration = claims.BRIDGE_REQUEST_DURATION
+    calls = rate(duration, *W, by="method", suffix="count")
+    errors = rate(duration, *W, 'status!="OK"', by="method", suffix="count")
+    return Row(
+        "Bridge calls",
+        (
+            Panel(
+                Kind.TIMESERIES,
+                "Bridge call latency by method",
+                "p50 and p99 duration of the calls to the Bridge (the central bank's DICT "
+                "API), by method. Above one second activities start timing out and retrying: "
+                "check the Bridge's status and the network path.",
+                "s",
+                tuple(
+                    Query(quantile(q, duration, *W, by="method"), f"p{int(q * 100)} {{{{method}}}}")
+                    for q in (0.5, 0.99)
+                ),
+                width=8,
+                thresholds=(Step("green"), Step("orange", 0.5), Step("red", 1.0)),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Bridge errors by method and status",
+                "Bridge calls per second that did not return OK, by method and gRPC status. "
+                "UNAVAILABLE and DEADLINE_EXCEEDED are retried; INVALID_ARGUMENT or "
+                "FAILED_PRECONDITION point at our requests: read the worker logs.",
+                "ops",
+                (
+                    Query(
+                        rate(duration, *W, 'status!="OK"', by="method, status", suffix="count"),
+                        "{{method}}: {{status}}",
+                    ),
+                ),
+                width=8,
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Bridge error ratio by method",
+                "Share of Bridge calls that failed, by method. Orange from 1%, red from 5%: "
+                "the claim SLOs burn budget; check the Bridge's status page and the retries.",
+                "percentunit",
+                (Query(ratio(or_zero(errors, calls), calls), "{{method}}"),),
+                width=8,
+                thresholds=RATIO_STEPS,
+                min=0,
+            ),
+        ),
+    )
+
+
+def dashboard() -> Dashboard:
+    return Dashboard(
+        uid=UID,
+        title="DICT / Worker and SDK health",
+        description="The claim worker as the temporalio SDK sees it: throughput, failures, "
+        "retries, latency, capacity and the Bridge calls.",
+        rows=(_workflows(), _activities(), _capacity(), _bridge()),
+        variables=variables(),
+        tags=("worker", "temporal-sdk"),
+    )
