@@ -14,7 +14,7 @@ the status codes and bodies Grafana documents:
 - Bearer tokens and basic auth, 401 for missing or wrong credentials, 403 when a Viewer writes.
 
 Knobs for tests: :meth:`provision` (a dashboard that refuses saves), ``delay`` (answer late),
-``after_get`` (run something right after a dashboard is read, to stage a concurrent edit).
+``after_get`` and ``before_create_folder`` (stage a concurrent change between two calls).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Stored:
     folder_uid: str
     provisioned: bool = False
     updated_by: str = "admin"
+    message: str = ""  # the save's commit message, shown in Grafana's version history
 
 
 @dataclass
@@ -57,7 +58,8 @@ class State:
     dashboards: dict[str, Stored] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     delay: float = 0.0
-    after_get: Callable[[str], None] | None = None
+    after_get: Callable[[str], None] | None = None  # after GET /api/dashboards/uid/:uid
+    before_create_folder: Callable[[], None] | None = None  # before POST /api/folders
     next_id: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -176,6 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {"message": "folder title cannot be empty"})
             return
         state = self.server.state
+        if state.before_create_folder is not None:
+            state.before_create_folder()
         with state.lock:
             uid = str(body.get("uid") or f"f{state.next_id}")
             if uid in state.folders:
@@ -230,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
             stored = state.dashboards.get(uid)
             if stored is None:
                 self._send(404, {"message": "Dashboard not found"})
+                if state.after_get is not None:
+                    state.after_get(uid)
                 return
             folder = state.folders.get(stored.folder_uid, {})
             meta = {
@@ -308,7 +314,9 @@ class _Handler(BaseHTTPRequestHandler):
                 dash["id"] = state.new_id()
                 dash["version"] = 1
             dash["uid"] = uid or f"d{dash['id']}"
-            state.dashboards[dash["uid"]] = Stored(dash, folder_uid)
+            state.dashboards[dash["uid"]] = Stored(
+                dash, folder_uid, message=str(body.get("message") or "")
+            )
         slug = _slug(title)
         self._send(
             200,
@@ -348,7 +356,9 @@ class GrafanaDouble:
         self.state = State(tokens=dict(tokens or {}), users=dict(users or {}))
         self.port = free_port()
         self._server = _Server(("127.0.0.1", self.port), self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

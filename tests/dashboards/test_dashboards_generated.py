@@ -1,0 +1,132 @@
+"""The generated dashboards: committed and reproducible, stable uids, and what every panel needs."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from dashboards import build, lint, render
+
+# Users bookmark these; changing one breaks their links, so it must be a deliberate edit here.
+UIDS = {
+    "dict-claims-overview",
+    "dict-worker-sdk",
+    "dict-task-queues",
+    "dict-slos",
+    "dict-temporal-server",
+}
+
+
+@pytest.fixture(scope="module")
+def models():
+    return build.models()
+
+
+def test_committed_files_match_the_generator():
+    diffs = build.differences()
+    assert diffs == [], f"out of date: {diffs}; run `dictobs dashboards build` and commit"
+
+
+def test_build_writes_the_same_bytes_twice_and_drops_stale_files(tmp_path):
+    first = build.write(tmp_path)
+    snapshot = {p: p.read_bytes() for p in first}
+    (tmp_path / "old-dashboard.json").write_text("{}")
+    build.write(tmp_path)
+    assert {p: p.read_bytes() for p in first} == snapshot
+    assert not (tmp_path / "old-dashboard.json").exists()
+    assert build.differences(tmp_path) == []
+    (tmp_path / "dict-slos.json").write_text("{}\n")
+    assert build.differences(tmp_path) == ["dict-slos.json"]
+
+
+def test_uids_are_stable_and_panel_ids_unique(models):
+    assert {m["uid"] for m in models} == UIDS
+    for model in models:
+        ids = [p["id"] for p in model["panels"]]
+        assert ids == list(range(1, len(ids) + 1)), model["uid"]
+
+
+def test_modern_schema_and_template_variables(models):
+    for model in models:
+        assert model["schemaVersion"] == render.SCHEMA_VERSION >= 39
+        variables = {v["name"]: v for v in model["templating"]["list"]}
+        assert variables["datasource"]["type"] == "datasource"
+        assert variables["datasource"]["query"] == "prometheus"
+        assert variables["namespace"]["current"]["value"] == "dict"
+        assert variables["task_queue"]["current"]["value"] == ["dict-task-queue"]
+        # The server's spelling is derived, never picked by hand.
+        assert variables["taskqueue"]["hide"] == 2
+        assert "task_queue" in variables["taskqueue"]["query"]
+        for panel in model["panels"]:
+            if panel["type"] != "row":
+                assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+
+
+def test_every_panel_has_a_unit_a_description_and_a_modern_type(models):
+    problems = [p for m in models for p in lint.panel_problems(m)]
+    assert problems == []
+    types = {p["type"] for m in models for p in m["panels"]}
+    assert "graph" not in types
+    assert types <= lint.ALLOWED_TYPES
+    assert {"timeseries", "stat", "table", "bargauge", "heatmap"} <= types
+
+
+def test_panel_checks_catch_a_graph_panel_without_unit_or_description(models):
+    broken = copy.deepcopy(models[0])
+    panel = next(p for p in broken["panels"] if p["type"] == "timeseries")
+    panel["type"] = "graph"
+    panel["fieldConfig"]["defaults"]["unit"] = ""
+    panel["description"] = ""
+    problems = lint.panel_problems(broken)
+    assert any("'graph' is not allowed" in p for p in problems)
+    assert any("no unit" in p for p in problems)
+    assert any("no description" in p for p in problems)
+
+
+def test_dashboards_link_to_each_other(models):
+    for model in models:
+        assert render.TAG in model["tags"]
+        link = model["links"][0]
+        assert link["type"] == "dashboards" and link["tags"] == [render.TAG]
+        assert link["includeVars"] and link["keepTime"]
+
+
+def test_claims_overview_shows_the_deadline_countdown(models):
+    claims = next(m for m in models if m["uid"] == "dict-claims-overview")
+    panel = next(p for p in claims["panels"] if "countdown" in p["title"])
+    assert panel["targets"][0]["expr"].startswith(
+        "2592000 - max(dict_claim_oldest_open_age_seconds"
+    )
+    assert panel["fieldConfig"]["defaults"]["unit"] == "s"
+
+
+def test_slo_dashboard_has_a_row_per_slo_with_alert_state(models):
+    from alerts import slo_spec
+
+    slos = slo_spec.load_slos(check_queries=False)
+    dashboard = next(m for m in models if m["uid"] == "dict-slos")
+    rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    assert len(rows) == len(slos) + 1
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    for slo in slos:
+        mine = [e for e in exprs if f'sloth_id="{slo.id}"' in e]
+        assert any(e.startswith("1 - slo:sli_error:ratio_rate") for e in mine)
+        assert any(e.startswith("slo:period_error_budget_remaining:ratio") for e in mine)
+        assert any(f'ALERTS{{alertname="{slo.alerting.name}"' in e for e in mine)
+
+
+def test_provisioning_provider_and_sidecar_config_maps(models):
+    files = build.files()
+    provider = yaml.safe_load(files["provisioning/dashboards.yaml"])["providers"][0]
+    assert provider["type"] == "file" and provider["options"]["path"] == build.PROVISIONING_PATH
+    assert provider["folderUid"] == build.folder_uid(build.FOLDER)
+    for model in models:
+        text = files[f"k8s/{model['uid']}.yaml"]
+        assert text.startswith("# Code generated")
+        cm = yaml.safe_load(text)
+        assert cm["kind"] == "ConfigMap"
+        assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert json.loads(cm["data"][f"{model['uid']}.json"]) == model
