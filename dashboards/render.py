@@ -216,13 +216,15 @@ def _modernise(data: dict[str, Any], dashboard: Dashboard) -> dict[str, Any]:
         data.pop(key, None)
     specs = iter(dashboard.panels())  # _layout emitted them in this order, rows between
     for panel in data["panels"]:
-        if panel["type"] == "row":
-            continue
-        spec = next(specs)
         # grafanalib writes every optional key, null or not; Grafana's defaults are the same.
         for key in [k for k, v in panel.items() if v is None]:
             del panel[key]
         panel.pop("maxDataPoints", None)
+        if panel["type"] == "row":
+            for key in ("fieldConfig", "targets", "transformations", "links"):
+                panel.pop(key, None)
+            continue
+        spec = next(specs)
         defaults = panel["fieldConfig"]["defaults"]
         for key in [k for k, v in defaults.items() if v is None]:
             del defaults[key]

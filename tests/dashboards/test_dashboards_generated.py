@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 
 import pytest
 import yaml
 
-from dashboards import build, lint, render
+from dashboards import build, cli, lint, render
+from dictobs.cli import CLIError
 
 # Users bookmark these; changing one breaks their links, so it must be a deliberate edit here.
 UIDS = {
@@ -130,3 +132,24 @@ def test_provisioning_provider_and_sidecar_config_maps(models):
         assert cm["kind"] == "ConfigMap"
         assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
         assert json.loads(cm["data"][f"{model['uid']}.json"]) == model
+
+
+def _cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="dictobs")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["dashboards", *argv])
+    try:
+        return int(args.func(args))
+    except CLIError as err:
+        print(f"dictobs: error: {err}")
+        return err.status
+
+
+def test_check_and_lint_commands(tmp_path, capsys):
+    assert _cli("check") == 0
+    assert _cli("check", "--out", str(tmp_path)) == 1
+    assert "run: dictobs dashboards build" in capsys.readouterr().out
+    assert _cli("build", "--out", str(tmp_path)) == 0
+    assert _cli("check", "--out", str(tmp_path)) == 0
+    assert _cli("lint") == 0
+    assert "every query names known series and labels" in capsys.readouterr().out
