@@ -1,0 +1,119 @@
+"""The claims the demo runs through the live stack, one per outcome, and what it shows of them.
+
+Keys are examples of each PIX key type; logs and output show them masked, as everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from dictobs import binaries, settings
+from dictobs.demo_stack import DemoStack
+from worker.bridge import admin
+from worker.bridge.api import ClaimStatus
+from worker.bridge.faults import Fault
+from worker.main import running_worker
+from worker.model import CLAIM_PERIOD, ClaimInput, ClaimState
+from worker.starter import ClaimError, claim_status, decide_claim, start_claim
+from worker.validation import mask_key
+
+Say = Callable[[str], None]
+CLAIMER, OWNER = "12345678", "87654321"
+KEYS = (
+    "maria.silva@example.com",
+    "+5561988880001",
+    "11144477735",  # a valid CPF made for examples
+    "joao.souza@example.com",
+    "+5511977770002",
+)
+
+
+def run_claims(stack: DemoStack, say: Say) -> None:
+    say("\nClaims:")
+    asyncio.run(_run(stack, say))
+
+
+def _claim(key: str) -> ClaimInput:
+    return ClaimInput(str(uuid.uuid4()), key, CLAIMER, OWNER)
+
+
+async def _waiting(client: Client, claim: ClaimInput, timeout: float = 30.0) -> ClaimState:
+    """The claim's state once the Bridge has it (or the workflow gave up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state = await claim_status(client, claim.claim_id)
+            if state.status is not ClaimStatus.OPEN:
+                return state
+        except ClaimError:
+            pass  # the first workflow task has not run yet
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"claim {claim.claim_id} still OPEN after {timeout:.0f}s")
+        await asyncio.sleep(0.2)
+
+
+async def _run(stack: DemoStack, say: Say) -> None:
+    client = await Client.connect(stack.env["TEMPORAL_ADDRESS"], namespace=settings.NAMESPACE)
+    bridge = stack.env["BRIDGE_ADDRESS"]
+
+    async def through(claim: ClaimInput, confirm: bool | None, what: str) -> None:
+        handle = await start_claim(client, claim)
+        state = await _waiting(client, claim)
+        if confirm is not None:
+            await decide_claim(client, claim.claim_id, confirm)
+            state = await handle.result()
+        say(f"  {what:<34} key {mask_key(claim.entry_key):<26} -> {state.status}")
+
+    await through(_claim(KEYS[0]), True, "confirmed by the owner")
+    await through(_claim(KEYS[1]), False, "rejected by the owner")
+
+    admin.set_fault(bridge, Fault(method="CreateClaim", fail_next=2))
+    await through(_claim(KEYS[2]), None, "Bridge failed twice, retried")
+    admin.clear_faults(bridge)
+    for key in KEYS[3:]:
+        await through(_claim(key), None, "waiting for the owner's decision")
+
+    first = _claim(KEYS[0])
+    for bad, why in (
+        (ClaimInput(first.claim_id, first.entry_key, "1234", OWNER), "invalid ISPB"),
+        (ClaimInput("not-a-claim-id", first.entry_key, CLAIMER, OWNER), "invalid claim id"),
+    ):
+        try:
+            await start_claim(client, bad)
+        except ClaimError as err:
+            say(f"  refused, {why}: {err}")
+    claim = _claim("ana.costa@example.com")
+    await start_claim(client, claim)
+    try:
+        await start_claim(client, claim)
+    except ClaimError as err:
+        say(f"  refused, started twice: {err}")
+    await _waiting(client, claim)
+    await _expiry(bridge, say)
+
+
+async def _expiry(bridge: str, say: Say) -> None:
+    """The 30-day auto-cancel, on the time-skipping test server: a month in about a second."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(binaries.temporal_test_server())
+    )
+    try:
+        async with running_worker(env.client, bridge, metrics=False):
+            claim = _claim("+5521966660003")
+            handle = await start_claim(env.client, claim)
+            began = time.monotonic()
+            state = await handle.result()
+        took = time.monotonic() - began
+        say(
+            f"  {'nobody decided for ' + str(CLAIM_PERIOD.days) + ' days':<34} "
+            f"key {mask_key(claim.entry_key):<26} -> {state.status} "
+            f"(time-skipping server, {took:.1f}s of real time)"
+        )
+    finally:
+        await env.shutdown()
