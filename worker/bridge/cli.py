@@ -1,10 +1,194 @@
-"""Subcommands of this part (filled in as the part is built)."""
+"""``dictobs bridge-sim``: run the Bridge simulator and steer its faults.
+
+::
+
+    dictobs bridge-sim serve --listen 127.0.0.1:50051
+    dictobs bridge-sim fault --method CreateClaim --error-rate 0.2 --code INTERNAL
+    dictobs bridge-sim fault --latency 2.5            # every method
+    dictobs bridge-sim stats
+    dictobs bridge-sim clear
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import logging
+import math
+import signal
+from dataclasses import asdict
 from typing import Any
+
+from dictobs import settings
+from dictobs.cli import CLIError
+from worker.bridge import admin
+from worker.bridge.faults import Fault
+from worker.bridge.simulator import run_simulator
+
+DEFAULT_LISTEN = f"127.0.0.1:{settings.BRIDGE_PORT}"
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this part's subcommands to ``dictobs``."""
+    """Add ``bridge-sim`` and its subcommands to ``dictobs``."""
+    parser = sub.add_parser(
+        "bridge-sim",
+        help="run the local Bridge simulator and inject faults into it",
+        description="The Bridge simulator: the BridgeService with claims in memory and faults "
+        "on demand. The client commands reach it at --address (default: BRIDGE_ADDRESS).",
+    )
+    actions = parser.add_subparsers(dest="bridge_command", metavar="ACTION", required=True)
+
+    serve = actions.add_parser("serve", help="serve the simulator until Ctrl-C or SIGTERM")
+    serve.add_argument(
+        "--listen",
+        default=DEFAULT_LISTEN,
+        help=f"HOST:PORT to listen on (default {DEFAULT_LISTEN})",
+    )
+    serve.add_argument("--seed", default="0", help="seed of the error-rate generator (default 0)")
+    serve.set_defaults(func=_serve)
+
+    fault = actions.add_parser("fault", help="set the fault of one method, or of all methods")
+    _address(fault)
+    fault.add_argument("--method", help="e.g. CreateClaim; all methods when omitted")
+    fault.add_argument("--error-rate", default="0", help="share of calls that fail, 0..1")
+    fault.add_argument("--latency", default="0", help="seconds added to every call")
+    fault.add_argument(
+        "--unavailable", action="store_true", help="every call fails with UNAVAILABLE"
+    )
+    fault.add_argument("--fail-next", default="0", help="the next N calls fail")
+    fault.add_argument(
+        "--code", default="UNAVAILABLE", help="gRPC status of injected failures (UNAVAILABLE)"
+    )
+    fault.set_defaults(func=_fault)
+
+    clear = actions.add_parser("clear", help="remove every fault")
+    _address(clear)
+    clear.set_defaults(func=_clear)
+
+    stats = actions.add_parser("stats", help="calls, injected failures, claims, faults")
+    _address(stats)
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+    stats.set_defaults(func=_stats)
+
+
+def _address(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--address", help="HOST:PORT of the simulator (default: BRIDGE_ADDRESS or localhost:50051)"
+    )
+
+
+def _resolve_address(args: argparse.Namespace) -> str:
+    if args.address:
+        return _host_port(args.address, "--address")
+    return settings.load().bridge_address
+
+
+def _host_port(value: str, flag: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise CLIError(f"{flag} {value}: expected HOST:PORT, for example {DEFAULT_LISTEN}")
+    return value
+
+
+def _number(value: str, flag: str, *, integer: bool = False) -> float:
+    try:
+        number = int(value) if integer else float(value)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise CLIError(f"{flag} {value}: expected {kind}") from None
+    if not math.isfinite(number):
+        raise CLIError(f"{flag} {value}: expected a finite number")
+    return number
+
+
+def _serve(args: argparse.Namespace) -> int:
+    listen = _host_port(args.listen, "--listen")
+    seed = int(_number(args.seed, "--seed", integer=True))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        asyncio.run(_serve_until_signal(listen, seed))
+    except OSError as err:
+        raise CLIError(f"{err}; pick another --listen HOST:PORT") from None
+    return 0
+
+
+async def _serve_until_signal(listen: str, seed: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with run_simulator(listen, seed=seed) as sim:
+        print(f"bridge simulator listening on {sim.address} (Ctrl-C to stop)", flush=True)
+        await stop.wait()
+    print("bridge simulator stopped", flush=True)
+
+
+def _fault(args: argparse.Namespace) -> int:
+    address = _resolve_address(args)
+    try:
+        fault = Fault(
+            method=args.method or None,
+            error_rate=_number(args.error_rate, "--error-rate"),
+            latency=_number(args.latency, "--latency"),
+            unavailable=args.unavailable,
+            fail_next=int(_number(args.fail_next, "--fail-next", integer=True)),
+            code=args.code.upper(),
+        )
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    try:
+        faults = admin.set_fault(address, fault)
+    except admin.SimulatorAdminError as err:
+        raise CLIError(str(err)) from None
+    for line in _fault_lines(faults):
+        print(line)
+    return 0
+
+
+def _clear(args: argparse.Namespace) -> int:
+    address = _resolve_address(args)
+    try:
+        admin.clear_faults(address)
+    except admin.SimulatorAdminError as err:
+        raise CLIError(str(err)) from None
+    print(f"faults cleared on {address}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    address = _resolve_address(args)
+    try:
+        stats = admin.get_stats(address)
+    except admin.SimulatorAdminError as err:
+        raise CLIError(str(err)) from None
+    if args.json:
+        print(json.dumps(asdict(stats), indent=2, sort_keys=True))
+        return 0
+    print(f"calls: {_pairs(stats.calls)}")
+    print(f"injected failures: {_pairs(stats.injected_failures)}")
+    print(f"claims: {stats.claims} ({_pairs(stats.claims_by_status)})")
+    print(f"transfers: {stats.transfers}")
+    print(f"notifications: {stats.notifications}")
+    for line in _fault_lines(stats.faults):
+        print(line)
+    return 0
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "none"
+
+
+def _fault_lines(faults: list[Fault]) -> list[str]:
+    if not faults:
+        return ["faults: none"]
+    lines = []
+    for f in faults:
+        parts = [f"error_rate={f.error_rate:g}", f"latency={f.latency:g}s"]
+        if f.unavailable:
+            parts.append("unavailable")
+        if f.fail_next:
+            parts.append(f"fail_next={f.fail_next}")
+        parts.append(f"code={f.code}")
+        lines.append(f"fault {f.method or 'all methods'}: {' '.join(parts)}")
+    return lines

@@ -31,7 +31,9 @@ class Fault:
             methods = ", ".join(wire.METHODS)
             raise ValueError(f"method {self.method!r} is not a Bridge method; use one of {methods}")
         if not 0.0 <= self.error_rate <= 1.0:
-            raise ValueError(f"error rate {self.error_rate} is outside [0, 1]")
+            raise ValueError(
+                f"error rate {self.error_rate:g} is outside [0, 1]; e.g. 0.2 fails 1 call in 5"
+            )
         if not math.isfinite(self.latency) or self.latency < 0:
             raise ValueError(f"latency {self.latency} must be a number of seconds >= 0")
         if self.fail_next < 0:

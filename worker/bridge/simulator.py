@@ -24,7 +24,6 @@ import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar
 
@@ -33,6 +32,7 @@ from grpc import aio
 
 from worker import validation
 from worker.bridge import api, wire
+from worker.bridge.admin import Stats, fault_from_pb, fault_to_pb, stats_to_pb
 from worker.bridge.faults import Fault, FaultBook
 from worker.bridge.ledger import Ledger
 from worker.bridge.proto import bridge_pb2 as pb
@@ -41,17 +41,6 @@ from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Context = aio.ServicerContext[Any, Any]
-
-
-@dataclass(frozen=True)
-class Stats:
-    calls: dict[str, int]
-    injected_failures: dict[str, int]
-    claims: int
-    claims_by_status: dict[str, int]
-    transfers: int
-    notifications: int
-    faults: list[Fault] = field(default_factory=list)
 
 
 class Simulator:
@@ -194,29 +183,6 @@ class _BridgeService(pb_grpc.BridgeServiceServicer):
         return await self._sim.serve_call("NotifyUsers", context, notify)
 
 
-def fault_to_pb(fault: Fault) -> pb.Fault:
-    return pb.Fault(
-        method=fault.method or "",
-        error_rate=fault.error_rate,
-        latency_seconds=fault.latency,
-        unavailable=fault.unavailable,
-        fail_next=fault.fail_next,
-        code=fault.code,
-    )
-
-
-def fault_from_pb(message: pb.Fault) -> Fault:
-    """ValueError on a bad value, with a message naming it."""
-    return Fault(
-        method=message.method or None,
-        error_rate=message.error_rate,
-        latency=message.latency_seconds,
-        unavailable=message.unavailable,
-        fail_next=message.fail_next,
-        code=message.code or "UNAVAILABLE",
-    )
-
-
 class _AdminService(pb_grpc.BridgeSimulatorAdminServicer):
     def __init__(self, sim: Simulator) -> None:
         self._sim = sim
@@ -238,32 +204,24 @@ class _AdminService(pb_grpc.BridgeSimulatorAdminServicer):
         return self._faults()
 
     async def GetStats(self, request: pb.GetStatsRequest, context: Context) -> pb.Stats:
-        stats = self._sim.stats()
-        return pb.Stats(
-            calls=stats.calls,
-            injected_failures=stats.injected_failures,
-            claims=stats.claims,
-            claims_by_status=stats.claims_by_status,
-            transfers=stats.transfers,
-            notifications=stats.notifications,
-            faults=[fault_to_pb(f) for f in stats.faults],
-        )
+        return stats_to_pb(self._sim.stats())
 
 
 @asynccontextmanager
 async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncIterator[Simulator]:
     """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits."""
     sim = Simulator(seed)
-    server = aio.server()
+    # Without this, a second simulator on a busy port would silently share it.
+    server = aio.server(options=[("grpc.so_reuseport", 0)])
     pb_grpc.add_BridgeServiceServicer_to_server(_BridgeService(sim), server)  # type: ignore[no-untyped-call]
     pb_grpc.add_BridgeSimulatorAdminServicer_to_server(_AdminService(sim), server)  # type: ignore[no-untyped-call]
     host, _, _ = listen.rpartition(":")
     try:
         port = server.add_insecure_port(listen)
-    except RuntimeError as err:
-        raise OSError(f"cannot listen on {listen}: {err}") from None
-    if port == 0:  # older grpc returns 0 instead of raising
-        raise OSError(f"cannot listen on {listen}: address in use or invalid")
+    except RuntimeError:
+        port = 0
+    if port == 0:  # grpc raises or returns 0, depending on the version
+        raise OSError(f"cannot listen on {listen}: the port is in use or the host is not local")
     sim.address = f"{host}:{port}"
     await server.start()
     log.info("bridge simulator listening on %s", sim.address)
