@@ -8,7 +8,18 @@ times from the worker's claim metrics.
 from __future__ import annotations
 
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
-from dashboards.queries import NS, RANGE, TQ, buckets, increase, rate, ratio, series, variables
+from dashboards.queries import (
+    NS,
+    RANGE,
+    TQ,
+    buckets,
+    increase,
+    or_zero,
+    rate,
+    ratio,
+    series,
+    variables,
+)
 from dictobs.catalog import claims, exporter
 from worker.model import CLAIM_PERIOD, EXPIRED
 
@@ -171,6 +182,7 @@ def _status_and_age() -> Row:
 def _flow() -> Row:
     resolved_range = increase(claims.CLAIMS_RESOLVED, *WORKER, by="outcome")
     expired = series(claims.CLAIMS_RESOLVED, *WORKER, f'outcome="{EXPIRED}"')
+    resolved = f"sum(increase({series(claims.CLAIMS_RESOLVED, *WORKER)}[{RANGE}]))"
     return Row(
         "Claims started and resolved",
         (
@@ -207,15 +219,13 @@ def _flow() -> Row:
                 "percentunit",
                 (
                     Query(
-                        ratio(
-                            f"sum(increase({expired}[{RANGE}]))",
-                            f"sum(increase({series(claims.CLAIMS_RESOLVED, *WORKER)}[{RANGE}]))",
-                        ),
+                        ratio(or_zero(f"sum(increase({expired}[{RANGE}]))", resolved), resolved),
                         instant=True,
                     ),
                 ),
                 width=6,
                 thresholds=(Step("green"), Step("orange", 0.1), Step("red", 0.2)),
+                no_value="no claims resolved",
             ),
             Panel(
                 Kind.TIMESERIES,

@@ -44,10 +44,13 @@ def _frontend() -> Row:
                 "reqps",
                 (
                     Query(
-                        rate(
-                            server.SERVICE_ERROR_WITH_TYPE,
-                            *FRONTEND,
-                            by="operation, error_type",
+                        or_zero(
+                            rate(
+                                server.SERVICE_ERROR_WITH_TYPE,
+                                *FRONTEND,
+                                by="operation, error_type",
+                            ),
+                            requests,
                         ),
                         "{{operation}}: {{error_type}}",
                     ),
@@ -122,7 +125,10 @@ def _persistence() -> Row:
                         "requests {{service_name}}",
                     ),
                     Query(
-                        rate(server.PERSISTENCE_ERROR_WITH_TYPE, NS, by="error_type"),
+                        or_zero(
+                            rate(server.PERSISTENCE_ERROR_WITH_TYPE, NS, by="error_type"),
+                            rate(server.PERSISTENCE_REQUESTS, NS),
+                        ),
                         "errors {{error_type}}",
                     ),
                 ),
@@ -144,10 +150,13 @@ def _limits() -> Row:
                 "reqps",
                 (
                     Query(
-                        rate(
-                            server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
-                            NS,
-                            by="operation, resource_exhausted_cause",
+                        or_zero(
+                            rate(
+                                server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
+                                NS,
+                                by="operation, resource_exhausted_cause",
+                            ),
+                            rate(server.SERVICE_REQUESTS, NS, by="operation"),
                         ),
                         "{{operation}}: {{resource_exhausted_cause}}",
                     ),

@@ -43,9 +43,12 @@ def _workflows() -> Row:
                 "check pollers and task slots below.",
                 "ops",
                 (
-                    Query(completed, "completed: {{workflow_type}}"),
-                    Query(failed, "failed: {{workflow_type}}"),
-                    Query(rate(sdk.WORKFLOW_CANCELED, *W, by=WT), "cancelled: {{workflow_type}}"),
+                    Query(or_zero(completed, failed), "completed: {{workflow_type}}"),
+                    Query(or_zero(failed, completed), "failed: {{workflow_type}}"),
+                    Query(
+                        or_zero(rate(sdk.WORKFLOW_CANCELED, *W, by=WT), completed),
+                        "cancelled: {{workflow_type}}",
+                    ),
                 ),
                 width=8,
             ),
@@ -92,7 +95,12 @@ def _workflows() -> Row:
                 "ops",
                 (
                     Query(
-                        rate(sdk.WORKFLOW_TASK_EXECUTION_FAILED, *W, by=f"{WT}, failure_reason"),
+                        or_zero(
+                            rate(
+                                sdk.WORKFLOW_TASK_EXECUTION_FAILED, *W, by=f"{WT}, failure_reason"
+                            ),
+                            rate(sdk.WORKFLOW_TASK_EXECUTION_LATENCY, *W, by=WT, suffix="count"),
+                        ),
                         "{{workflow_type}}: {{failure_reason}}",
                     ),
                 ),
@@ -135,7 +143,7 @@ def _activities() -> Row:
                 "ops",
                 (
                     Query(attempts, "attempts: {{activity_type}}"),
-                    Query(failed, "failed: {{activity_type}}"),
+                    Query(or_zero(failed, attempts), "failed: {{activity_type}}"),
                 ),
                 width=8,
             ),
@@ -170,7 +178,10 @@ def _activities() -> Row:
                 "ops",
                 (
                     Query(
-                        rate(sdk.ACTIVITY_EXECUTION_FAILED, *W, by=f"{AT}, failure_reason"),
+                        or_zero(
+                            rate(sdk.ACTIVITY_EXECUTION_FAILED, *W, by=f"{AT}, failure_reason"),
+                            attempts,
+                        ),
                         "{{activity_type}}: {{failure_reason}}",
                     ),
                 ),
@@ -283,7 +294,10 @@ def _capacity() -> Row:
                 "ops",
                 (
                     Query(
-                        rate(sdk.REQUEST_FAILURE, NS, by="operation, status_code"),
+                        or_zero(
+                            rate(sdk.REQUEST_FAILURE, NS, by="operation, status_code"),
+                            rate(sdk.REQUEST, NS, by="operation"),
+                        ),
                         "{{operation}}: {{status_code}}",
                     ),
                 ),
@@ -323,7 +337,10 @@ def _bridge() -> Row:
                 "ops",
                 (
                     Query(
-                        rate(duration, *W, 'status!="OK"', by="method, status", suffix="count"),
+                        or_zero(
+                            rate(duration, *W, 'status!="OK"', by="method, status", suffix="count"),
+                            calls,
+                        ),
                         "{{method}}: {{status}}",
                     ),
                 ),

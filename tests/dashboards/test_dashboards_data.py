@@ -21,7 +21,7 @@ import pytest
 from alerts import slo_spec
 from dashboards import build, lint
 from dictobs import catalog, settings
-from dictobs.catalog import MetricType
+from dictobs.catalog import MetricType, claims, sdk, server
 from dictobs.ports import free_port
 from dictobs.prometheus import Prometheus
 
@@ -43,17 +43,45 @@ VALUES = {
 }
 
 
-def _series(known: dict[str, frozenset[str]], slos: list[slo_spec.SLO]) -> dict[str, list[str]]:
+# What a healthy stack has not emitted yet: the SDK and the server create a failure counter on
+# its first event, and no alert fires.
+FAILURES = {
+    *(
+        series
+        for metric in (
+            sdk.WORKFLOW_FAILED,
+            sdk.WORKFLOW_CANCELED,
+            sdk.WORKFLOW_TASK_EXECUTION_FAILED,
+            sdk.ACTIVITY_EXECUTION_FAILED,
+            sdk.REQUEST_FAILURE,
+            claims.ACTIVITY_FAILURES,
+            server.SERVICE_ERROR_WITH_TYPE,
+            server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
+            server.PERSISTENCE_ERROR_WITH_TYPE,
+        )
+        for series in metric.series
+    ),
+    "ALERTS",
+}
+HEALTHY_VALUES = {**VALUES, "status": ("OK",), "outcome": ("confirmed",)}
+
+
+def _series(
+    known: dict[str, frozenset[str]], slos: list[slo_spec.SLO], healthy: bool = False
+) -> dict[str, list[str]]:
     """Series name → label sets (as ``{a="b",...}`` text) to write."""
     out: dict[str, list[str]] = {}
+    values_of = HEALTHY_VALUES if healthy else VALUES
     for name, labels in known.items():
+        if healthy and name in FAILURES:
+            continue
         per_slo = name.startswith("slo:") or name == "ALERTS"
         sets: list[dict[str, str]] = []
         # A rule or ALERTS series exists once per SLO; a scraped metric has many label values.
         for i in range(1 if per_slo else 2):
             base = {}
             for label in labels:
-                values = VALUES.get(label, (f"{label}-a", f"{label}-b"))
+                values = values_of.get(label, (f"{label}-a", f"{label}-b"))
                 base[label] = values[i % len(values)]
             if per_slo:
                 for slo in slos:
@@ -92,12 +120,11 @@ def _openmetrics(series: dict[str, list[str]], end: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("prom-dashboards")
+def _start(run_dir, healthy: bool) -> Prometheus:
     slos = slo_spec.load_slos(check_queries=False)
     end = int(time.time()) - 30
-    (run_dir / "series.om").write_text(_openmetrics(_series(lint.known_series(slos), slos), end))
+    series = _series(lint.known_series(slos), slos, healthy)
+    (run_dir / "series.om").write_text(_openmetrics(series, end))
     (run_dir / "tsdb").mkdir()
     proc = subprocess.run(
         [lint.PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "series.om", "tsdb"],
@@ -107,7 +134,13 @@ def prometheus(tmp_path_factory):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    prom = Prometheus(run_dir, free_port(), {"global": {"scrape_interval": "1m"}}).start()
+    return Prometheus(run_dir, free_port(), {"global": {"scrape_interval": "1m"}}).start()
+
+
+@pytest.fixture(scope="module", params=["busy", "healthy"])
+def prometheus(request, tmp_path_factory):
+    """``busy``: every series exists, failures included; ``healthy``: nothing failed yet."""
+    prom = _start(tmp_path_factory.mktemp(f"prom-{request.param}"), request.param == "healthy")
     try:
         yield prom
     finally:
