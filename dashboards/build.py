@@ -17,11 +17,10 @@ from typing import Any
 import yaml
 
 from dashboards import claims, server, slos, task_queues, worker
+from dashboards.defaults import FOLDER, GENERATED
 from dashboards.model import Dashboard
 from dashboards.render import dumps, render
 
-GENERATED = Path(__file__).resolve().parent / "generated"
-FOLDER = "DICT observability"
 # Where the provisioning provider expects the JSON files inside the Grafana container.
 PROVISIONING_PATH = "/var/lib/grafana/dashboards/dict-observability"
 K8S_NAMESPACE = "monitoring"

@@ -1,16 +1,23 @@
-"""``dictobs dashboards build|check|lint|push``."""
+"""``dictobs dashboards build|check|lint|push``.
+
+The dashboard modules are imported when a subcommand runs, not when ``dictobs`` starts, so the
+other parts' commands keep working whatever state the SLO file or the catalog is in.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dashboards import build, lint, push
-from dashboards.grafana_api import Grafana, GrafanaError, redact
+from dashboards.defaults import FOLDER, GENERATED
 from dictobs import settings
 from dictobs.cli import CLIError
+
+if TYPE_CHECKING:
+    from dashboards import push
+    from dashboards.grafana_api import Grafana
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -19,10 +26,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     cmds = parser.add_subparsers(dest="dashboards_command", metavar="SUBCOMMAND", required=True)
 
     def out_dir(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--out", type=Path, default=build.GENERATED, help="generated folder (%(default)s)"
-        )
-        p.add_argument("--folder", default=build.FOLDER, help="Grafana folder (%(default)s)")
+        p.add_argument("--out", type=Path, default=GENERATED, help="generated folder (%(default)s)")
+        p.add_argument("--folder", default=FOLDER, help="Grafana folder (%(default)s)")
 
     p = cmds.add_parser("build", help="write the dashboard JSON, provisioning and ConfigMaps")
     out_dir(p)
@@ -46,6 +51,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from dashboards import build
+
     written = build.write(args.out, args.folder)
     print(f"wrote {len(written)} files under {args.out}")
     for path in written:
@@ -54,6 +61,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from dashboards import build
+
     diffs = build.differences(args.out, args.folder)
     if diffs:
         raise CLIError(
@@ -67,6 +76,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from dashboards import build, lint
+
     models = build.models()
     problems = lint.catalog_problems(models)
     for model in models:
@@ -81,6 +92,9 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
+    from dashboards import build, push
+    from dashboards.grafana_api import Grafana, GrafanaError, redact
+
     grafana_settings = settings.load().grafana
     written = build.write(args.out, args.folder)
     if grafana_settings.url is None:
@@ -111,6 +125,9 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _dry_run(grafana: Grafana, models: list[dict[str, Any]], folder: str) -> int:
+    from dashboards import push
+    from dashboards.grafana_api import redact
+
     push.check_health(grafana)
     folder_uid = push.find_folder(grafana, folder)
     if folder_uid is None:
@@ -128,6 +145,8 @@ def _dry_run(grafana: Grafana, models: list[dict[str, Any]], folder: str) -> int
 
 
 def _summary(results: list[push.Result]) -> str:
+    from dashboards import push
+
     counts = {a: sum(r.action == a for r in results) for a in (push.CREATED, push.CHANGED)}
     counts[push.UNCHANGED] = sum(r.action == push.UNCHANGED for r in results)
     return ", ".join(f"{n} {a}" for a, n in counts.items())
