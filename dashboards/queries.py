@@ -15,6 +15,8 @@ from dictobs.catalog import Metric, MetricType, exporter, sdk
 
 # Grafana's built-in intervals; the tests substitute them before promtool sees the query.
 RATE = "$__rate_interval"
+# What a ratio or percentile panel says when nothing happened in its window, instead of "No data".
+IDLE = "no traffic in the window"
 RANGE = "$__range"
 
 # Template variables, as referenced in queries.

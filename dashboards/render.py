@@ -228,8 +228,7 @@ def _modernise(data: dict[str, Any], dashboard: Dashboard) -> dict[str, Any]:
         defaults = panel["fieldConfig"]["defaults"]
         for key in [k for k, v in defaults.items() if v is None]:
             del defaults[key]
-        if not spec.no_value:
-            defaults.pop("noValue", None)
+        defaults.pop("noValue", None)
         _common_field_config(panel, spec)
         if panel["type"] == "bargauge":
             _modern_bargauge(panel, spec)
@@ -257,6 +256,8 @@ def _common_field_config(panel: dict[str, Any], spec: Panel) -> None:
         defaults["max"] = spec.max
     if spec.decimals is not None:
         defaults["decimals"] = spec.decimals
+    if spec.no_value:
+        defaults["noValue"] = spec.no_value
     if spec.kind in (Kind.STAT, Kind.BARGAUGE) and len(spec.thresholds) > 1:
         defaults["color"] = {"mode": "thresholds"}
 

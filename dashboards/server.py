@@ -9,7 +9,7 @@ namespace is known, so request panels filter on the selected namespace.
 from __future__ import annotations
 
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
-from dashboards.queries import NS, RANGE, or_zero, quantile, rate, ratio, series, variables
+from dashboards.queries import IDLE, NS, RANGE, or_zero, quantile, rate, ratio, series, variables
 from dictobs.catalog import server
 
 UID = "dict-temporal-server"
@@ -67,6 +67,7 @@ def _frontend() -> Row:
                 width=8,
                 thresholds=ERROR_RATIO_STEPS,
                 min=0,
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,

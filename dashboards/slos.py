@@ -13,7 +13,7 @@ from alerts import slo_spec
 from alerts.slo_rules import ABSENT_ALERT, SLI_WINDOWS, WINDOWS
 from alerts.slo_spec import SLO
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
-from dashboards.queries import variables
+from dashboards.queries import IDLE, variables
 
 UID = "dict-slos"
 SEVERITY_COLOR = {"page": "red", "ticket": "orange"}
@@ -55,6 +55,7 @@ def _slo_row(slo: SLO) -> Row:
             height=5,
             decimals=3,
             thresholds=(Step("red"), Step("green", slo.objective_ratio)),
+            no_value=IDLE,
         ),
         Panel(
             Kind.STAT,
@@ -93,6 +94,7 @@ def _slo_row(slo: SLO) -> Row:
             height=5,
             decimals=1,
             thresholds=_burn_steps(slo),
+            no_value=IDLE,
         ),
     ]
     for severity, spec in (("page", slo.alerting.page), ("ticket", slo.alerting.ticket)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
+    IDLE,
     NS,
     SERVER_TQ,
     TQ,
@@ -29,6 +30,9 @@ E = (NS, TQ)  # exporter and SDK series
 S = (NS, SERVER_TQ)  # server series
 E_BY = "task_queue, task_type"
 S_BY = "taskqueue, task_type"
+# Queues and task types the server has dispatched from: the server drops its backlog gauges for
+# an empty or unloaded queue, so these fill in the zero.
+SERVER_QUEUES = f"sum by ({S_BY}) ({series(server.POLL_SUCCESS, *S)})"
 BACKLOG_STEPS = (Step("green"), Step("orange", 100), Step("red", 1000))
 AGE_STEPS = (Step("green"), Step("orange", 60), Step("red", 300))
 
@@ -67,7 +71,7 @@ def _backlog() -> Row:
                 "short",
                 (
                     Query(
-                        _gauge(server.APPROXIMATE_BACKLOG_COUNT, S_BY),
+                        or_zero(_gauge(server.APPROXIMATE_BACKLOG_COUNT, S_BY), SERVER_QUEUES),
                         "{{taskqueue}} {{task_type}}",
                     ),
                 ),
@@ -96,7 +100,7 @@ def _backlog() -> Row:
                 "s",
                 (
                     Query(
-                        _gauge(server.APPROXIMATE_BACKLOG_AGE, S_BY, "max"),
+                        or_zero(_gauge(server.APPROXIMATE_BACKLOG_AGE, S_BY, "max"), SERVER_QUEUES),
                         "{{taskqueue}} {{task_type}}",
                     ),
                 ),
@@ -166,6 +170,7 @@ def _rates() -> Row:
                 thresholds=(Step("red"), Step("orange", 0.9), Step("green", 0.99)),
                 min=0,
                 max=1,
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
+    IDLE,
     NS,
     RATE,
     TQ,
@@ -63,6 +64,7 @@ def _workflows() -> Row:
                 width=8,
                 thresholds=RATIO_STEPS,
                 min=0,
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -157,6 +159,7 @@ def _activities() -> Row:
                 width=8,
                 thresholds=RATIO_STEPS,
                 min=0,
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -168,6 +171,7 @@ def _activities() -> Row:
                 (Query(ratio(attempts, succeeded), "{{activity_type}}"),),
                 width=8,
                 thresholds=(Step("green"), Step("orange", 1.2), Step("red", 1.5)),
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -264,6 +268,7 @@ def _capacity() -> Row:
                 thresholds=(Step("red"), Step("orange", 0.5), Step("green", 0.8)),
                 min=0,
                 max=1,
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -275,7 +280,9 @@ def _capacity() -> Row:
                 (
                     Query(f"sum({series(sdk.STICKY_CACHE_SIZE, *W)})", "cached workflows"),
                     Query(
-                        f"sum(increase({series(sdk.STICKY_CACHE_FORCED_EVICTION, *W)}[{RATE}]))",
+                        # The SDK creates this counter at the first eviction.
+                        f"sum(increase({series(sdk.STICKY_CACHE_FORCED_EVICTION, *W)}[{RATE}]))"
+                        " or vector(0)",
                         "forced evictions",
                     ),
                     Query(
@@ -327,6 +334,7 @@ def _bridge() -> Row:
                 ),
                 width=8,
                 thresholds=(Step("green"), Step("orange", 0.5), Step("red", 1.0)),
+                no_value=IDLE,
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -356,6 +364,7 @@ def _bridge() -> Row:
                 width=8,
                 thresholds=RATIO_STEPS,
                 min=0,
+                no_value=IDLE,
             ),
         ),
     )

@@ -43,9 +43,10 @@ VALUES = {
 }
 
 
-# What a healthy stack has not emitted yet: the SDK and the server create a failure counter on
-# its first event, and no alert fires.
-FAILURES = {
+# What a healthy, quiet stack does not expose (measured on the demo stack): the SDK and the server
+# create a failure counter on its first event, the SDK its forced-eviction counter on the first
+# eviction, the server drops its backlog gauges for an empty queue, and no alert fires.
+ABSENT_WHEN_HEALTHY = {
     *(
         series
         for metric in (
@@ -58,6 +59,9 @@ FAILURES = {
             server.SERVICE_ERROR_WITH_TYPE,
             server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
             server.PERSISTENCE_ERROR_WITH_TYPE,
+            sdk.STICKY_CACHE_FORCED_EVICTION,
+            server.APPROXIMATE_BACKLOG_COUNT,
+            server.APPROXIMATE_BACKLOG_AGE,
         )
         for series in metric.series
     ),
@@ -73,7 +77,7 @@ def _series(
     out: dict[str, list[str]] = {}
     values_of = HEALTHY_VALUES if healthy else VALUES
     for name, labels in known.items():
-        if healthy and name in FAILURES:
+        if healthy and name in ABSENT_WHEN_HEALTHY:
             continue
         per_slo = name.startswith("slo:") or name == "ALERTS"
         sets: list[dict[str, str]] = []
@@ -100,7 +104,7 @@ def _series(
     return out
 
 
-def _openmetrics(series: dict[str, list[str]], end: int) -> str:
+def _openmetrics(series: dict[str, list[str]], end: int, idle: bool = False) -> str:
     lines = []
     for name, labelsets in sorted(series.items()):
         metric = catalog.lookup_series(name)
@@ -110,21 +114,22 @@ def _openmetrics(series: dict[str, list[str]], end: int) -> str:
         )
         lines.append(f"# TYPE {name} unknown")
         for labelset in labelsets:
-            # Counters grow (bucket counts more so for larger le); gauges hold a positive value.
+            # Counters grow (bucket counts more so for larger le), or stand still on an idle
+            # stack; gauges hold a positive value.
             le = re.search(r'le="([^"]+)"', labelset)
             weight = BUCKETS.index(le.group(1)) + 1 if le else 1
             for n, ts in enumerate(range(end - HISTORY, end + 1, STEP)):
-                value = (n + 1) * weight if cumulative else 3
+                value = (1 if idle else n + 1) * weight if cumulative else 3
                 lines.append(f"{name}{labelset} {value} {ts}")
     lines.append("# EOF")
     return "\n".join(lines) + "\n"
 
 
-def _start(run_dir, healthy: bool) -> Prometheus:
+def _start(run_dir, state: str) -> Prometheus:
     slos = slo_spec.load_slos(check_queries=False)
     end = int(time.time()) - 30
-    series = _series(lint.known_series(slos), slos, healthy)
-    (run_dir / "series.om").write_text(_openmetrics(series, end))
+    series = _series(lint.known_series(slos), slos, healthy=state != "busy")
+    (run_dir / "series.om").write_text(_openmetrics(series, end, idle=state == "idle"))
     (run_dir / "tsdb").mkdir()
     proc = subprocess.run(
         [lint.PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "series.om", "tsdb"],
@@ -137,27 +142,56 @@ def _start(run_dir, healthy: bool) -> Prometheus:
     return Prometheus(run_dir, free_port(), {"global": {"scrape_interval": "1m"}}).start()
 
 
-@pytest.fixture(scope="module", params=["busy", "healthy"])
-def prometheus(request, tmp_path_factory):
-    """``busy``: every series exists, failures included; ``healthy``: nothing failed yet."""
-    prom = _start(tmp_path_factory.mktemp(f"prom-{request.param}"), request.param == "healthy")
+def _serve(tmp_path_factory, state: str):
+    prom = _start(tmp_path_factory.mktemp(f"prom-{state}"), state)
     try:
         yield prom
     finally:
         prom.stop()
 
 
+@pytest.fixture(scope="module", params=["busy", "healthy"])
+def prometheus(request, tmp_path_factory):
+    """``busy``: every series exists, failures included; ``healthy``: nothing failed yet."""
+    yield from _serve(tmp_path_factory, request.param)
+
+
+@pytest.fixture(scope="module")
+def idle_prometheus(tmp_path_factory):
+    """Healthy, and nothing happened for the last hour: every counter stands still."""
+    yield from _serve(tmp_path_factory, "idle")
+
+
+def _empty(prometheus: Prometheus, expr: str) -> str | None:
+    """Why ``expr`` returns nothing, or None when it returns data."""
+    query = lint.substitute(expr)
+    try:
+        return None if prometheus.query(query) else f"no data: {query}"
+    except urllib.error.HTTPError as err:
+        return f"{json.load(err).get('error')}: {query}"
+
+
 def test_every_panel_and_variable_returns_data(prometheus):
     empty = []
     for model in build.models():
         for where, expr in lint.queries(model):
-            query = lint.substitute(expr)
-            try:
-                if not prometheus.query(query):
-                    empty.append(f"{where}: no data: {query}")
-            except urllib.error.HTTPError as err:
-                empty.append(f"{where}: {json.load(err).get('error')}: {query}")
+            why = _empty(prometheus, expr)
+            if why:
+                empty.append(f"{where}: {why}")
     assert empty == [], "queries that would show No data:\n" + "\n".join(empty)
+
+
+def test_on_an_idle_stack_every_panel_shows_data_or_says_why(idle_prometheus):
+    """Ratios and percentiles of zero traffic are empty; the panel then says so, not No data."""
+    silent = []
+    for model in build.models():
+        for panel in model["panels"]:
+            targets = panel.get("targets", [])
+            if not targets or panel["fieldConfig"]["defaults"].get("noValue"):
+                continue
+            if all(_empty(idle_prometheus, t["expr"]) for t in targets):
+                silent.append(f"{model['uid']}: panel {panel['title']!r}")
+    assert silent == [], "panels that would show No data on an idle stack:\n" + "\n".join(silent)
 
 
 def test_server_spelling_variable_yields_the_servers_label_value(prometheus):
