@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from dictobs import binaries, settings
 from dictobs.demo_stack import DemoStack
+from worker import search_attributes
 from worker.bridge import admin
 from worker.bridge.api import ClaimStatus
 from worker.bridge.faults import Fault
@@ -104,6 +105,7 @@ async def _expiry(bridge: str, say: Say) -> None:
         test_server_existing_path=str(binaries.temporal_test_server())
     )
     try:
+        await search_attributes.ensure_registered(env.client)
         async with running_worker(env.client, bridge, metrics=False):
             claim = _claim("+5521966660003")
             handle = await start_claim(env.client, claim)

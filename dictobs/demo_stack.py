@@ -81,7 +81,8 @@ class DemoStack:
         self._dictobs("Worker", self.ports.worker_metrics, "worker")
         say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
         # A short refresh so the demo's claims show within seconds; the default is 30s.
-        self._dictobs("Exporter", self.ports.exporter, "exporter", "--refresh.interval", "5s")
+        self._dictobs("Exporter", self.ports.exporter, "exporter",
+                      "--refresh.interval", "5s", "--refresh.deadline", "4s")  # fmt: skip
         say(f"  Claim exporter        http://{self.env['EXPORTER_ADDRESS']}/metrics")
         self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager).start()
         self.services.append(self.alertmanager.service)
