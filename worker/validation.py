@@ -37,7 +37,7 @@ _EMAIL = re.compile(
 
 _KEY_FORMS = (
     "a CPF (11 digits), a CNPJ (14 digits), an e-mail (at most 77 characters), "
-    "a phone (+55 then 10 or 11 digits, e.g. +5561988880000) or an EVP (lowercase UUID)"
+    "a phone (+55 then 10 or 11 digits, e.g. +55DDNNNNNNNNN) or an EVP (lowercase UUID)"
 )
 _CPF_WEIGHTS = (range(10, 1, -1), range(11, 1, -1))
 _CNPJ_WEIGHTS = ((5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2), (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2))
@@ -115,7 +115,7 @@ def key_type(key: object) -> KeyType:
         if _PHONE.fullmatch(text):
             return "PHONE"
         raise ValidationError(
-            "entry_key: expected a phone as +55 then 10 or 11 digits, e.g. +5561988880000"
+            "entry_key: expected a phone as +55 then 10 or 11 digits, e.g. +55DDNNNNNNNNN"
         )
     elif "@" in text:
         if len(text) > EMAIL_MAX_LENGTH:
@@ -124,7 +124,7 @@ def key_type(key: object) -> KeyType:
             )
         if _EMAIL.fullmatch(text):
             return "EMAIL"
-        raise ValidationError("entry_key: expected an e-mail such as name@example.com")
+        raise ValidationError("entry_key: expected an e-mail such as name@provider.com.br")
     elif _UUID.fullmatch(text):
         return "EVP"
     elif _UUID_ANY_CASE.fullmatch(text):
