@@ -1,0 +1,69 @@
+"""What the claim workflows take, return and answer: inputs, the claim state and the names
+clients use (workflow ids, signal, update and query names).
+
+Kept free of I/O so that workflow code (run inside the SDK's sandbox) and clients share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from worker.bridge.api import ClaimStatus
+
+# The claim resolution period (DICT: 30 days) and the execution timeout that bounds it (§6.1).
+CLAIM_PERIOD = timedelta(days=30)
+EXECUTION_TIMEOUT = timedelta(days=31)
+
+DECISION_SIGNAL = "claim-decision"  # payload: true (confirm) or false (reject)
+DECISION_UPDATE = "claim-decide"  # same decision, answered: rejected when not a bool
+STATUS_QUERY = "claim-status"
+
+# Outcomes of a claim: the only values the ``outcome`` metric label takes.
+CONFIRMED, CANCELLED, EXPIRED = "confirmed", "cancelled", "expired"
+
+
+def claim_workflow_id(claim_id: str) -> str:
+    """One workflow per claim: starting the same claim twice is refused by Temporal."""
+    return f"claim-{claim_id}"
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    claim_id: str
+    entry_key: str
+    claimer_ispb: str
+    owner_ispb: str
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    """What ``claim-status`` answers."""
+
+    status: ClaimStatus
+    deadline: datetime  # when the claim auto-cancels if nobody decides
+    outcome: str | None = None  # confirmed | cancelled | expired, once resolved
+
+
+@dataclass(frozen=True)
+class MonitorInput:
+    claim_id: str
+    interval_seconds: float = 6 * 3600.0  # every 6 hours (the JSON converter has no timedelta)
+    max_checks: int = 120  # 30 days at 4 checks a day
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    checks: int
+    last_status: ClaimStatus | None  # None when no check succeeded
+
+
+@dataclass(frozen=True)
+class ExpireInput:
+    claim_id: str
+    expires_at: datetime  # timezone-aware
+
+
+@dataclass(frozen=True)
+class ResolveInput:
+    claim_id: str

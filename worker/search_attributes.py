@@ -1,0 +1,75 @@
+"""The claim's searchable state: custom search attributes set at start and on every transition.
+
+The claim exporter counts open claims by status (``GROUP BY DictClaimStatus``) and by deadline
+(``DictClaimDeadline < '<time>'``), so a claim carries its status, its deadline and the two
+institutions from the moment it starts (the starter sets them) and the workflow updates the
+status each time it moves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from dictobs import settings
+from worker.bridge.api import ClaimStatus
+from worker.model import ClaimInput
+
+STATUS = SearchAttributeKey.for_keyword(settings.SA_CLAIM_STATUS)
+DEADLINE = SearchAttributeKey.for_datetime(settings.SA_CLAIM_DEADLINE)
+CLAIMER_ISPB = SearchAttributeKey.for_keyword(settings.SA_CLAIMER_ISPB)
+OWNER_ISPB = SearchAttributeKey.for_keyword(settings.SA_OWNER_ISPB)
+
+
+def initial(claim: ClaimInput, deadline: datetime) -> TypedSearchAttributes:
+    """What a claim carries from its start: status OPEN, its deadline and both ISPBs."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(STATUS, ClaimStatus.OPEN.value),
+            SearchAttributePair(DEADLINE, deadline),
+            SearchAttributePair(CLAIMER_ISPB, claim.claimer_ispb),
+            SearchAttributePair(OWNER_ISPB, claim.owner_ispb),
+        ]
+    )
+
+
+def initial_updates(claim: ClaimInput, deadline: datetime) -> list[SearchAttributeUpdate[Any]]:
+    """The same as :func:`initial`, as an upsert (the deadline is the workflow's own)."""
+    return [pair.key.value_set(pair.value) for pair in initial(claim, deadline)]
+
+
+def status_update(status: ClaimStatus) -> list[SearchAttributeUpdate[Any]]:
+    return [STATUS.value_set(status.value)]
+
+
+async def ensure_registered(client: Client) -> None:
+    """Register the claim search attributes on the client's namespace; those already there
+    are left alone.
+
+    ``temporal server start-dev`` gets them on its command line (:mod:`dictobs.devserver`); the
+    time-skipping test server and a fresh cluster need this call.
+    """
+    kinds = {
+        "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    }
+    for name, kind in settings.SEARCH_ATTRIBUTES.items():
+        request = AddSearchAttributesRequest(
+            namespace=client.namespace, search_attributes={name: kinds[kind]}
+        )
+        try:
+            await client.operator_service.add_search_attributes(request)
+        except RPCError as err:
+            if err.status is not RPCStatusCode.ALREADY_EXISTS:
+                raise
