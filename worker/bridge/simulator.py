@@ -138,7 +138,9 @@ class _BridgeService(pb_grpc.BridgeServiceServicer):
 
         def create() -> pb.ClaimReply:
             record = self._ledger.create(claim)
-            log.info("claim %s opened for %s", claim.claim_id, validation.mask_key(claim.entry_key))
+            log.debug(
+                "claim %s opened for %s", claim.claim_id, validation.mask_key(claim.entry_key)
+            )
             return wire.record_to_pb(record)
 
         return await self._sim.serve_call("CreateClaim", context, create)
