@@ -3,8 +3,10 @@ each domain error as the activities see it."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -62,8 +64,6 @@ async def test_confirmed_claim_runs_every_method(sim: Simulator, bridge: BridgeC
 
 
 async def test_expiry_is_thirty_days_after_creation(bridge: BridgeClient) -> None:
-    from datetime import UTC, datetime, timedelta
-
     before = datetime.now(UTC)
     record = await bridge.create_claim(claim())
     after = datetime.now(UTC)
@@ -280,3 +280,26 @@ async def test_closed_client_refuses_calls(sim: Simulator) -> None:
     await bridge.close()
     with pytest.raises(RuntimeError, match="closed"):
         await bridge.get_claim(new_id())
+
+
+async def test_concurrent_retries_of_one_create_make_one_claim(
+    sim: Simulator, bridge: BridgeClient
+) -> None:
+    request = claim()
+    records = await asyncio.gather(*(bridge.create_claim(request) for _ in range(20)))
+    assert len(set(records)) == 1
+    assert list(sim.claims) == [request.claim_id]
+    assert sim.calls("CreateClaim") == 20
+
+
+async def test_a_confirmed_claim_can_still_be_cancelled(
+    sim: Simulator, bridge: BridgeClient
+) -> None:
+    request = claim()
+    await bridge.create_claim(request)
+    await bridge.complete_claim(request.claim_id)
+    record = await bridge.cancel_claim(request.claim_id, api.CancelReason.REQUESTED)
+    assert record.status is api.ClaimStatus.CANCELLED
+    with pytest.raises(api.AlreadyResolvedError):
+        await bridge.transfer_entry(request.claim_id)
+    assert sim.transfers(request.claim_id) == 0

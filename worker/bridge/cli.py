@@ -50,15 +50,24 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     fault = actions.add_parser("fault", help="set the fault of one method, or of all methods")
     _address(fault)
-    fault.add_argument("--method", help="e.g. CreateClaim; all methods when omitted")
-    fault.add_argument("--error-rate", default="0", help="share of calls that fail, 0..1")
-    fault.add_argument("--latency", default="0", help="seconds added to every call")
+    fault.add_argument(
+        "--method", metavar="METHOD", help="e.g. CreateClaim; all methods when omitted"
+    )
+    fault.add_argument(
+        "--error-rate", default="0", metavar="R", help="share of calls that fail, 0..1"
+    )
+    fault.add_argument(
+        "--latency", default="0", metavar="SECONDS", help="seconds added to every call"
+    )
     fault.add_argument(
         "--unavailable", action="store_true", help="every call fails with UNAVAILABLE"
     )
-    fault.add_argument("--fail-next", default="0", help="the next N calls fail")
+    fault.add_argument("--fail-next", default="0", metavar="N", help="the next N calls fail")
     fault.add_argument(
-        "--code", default="UNAVAILABLE", help="gRPC status of injected failures (UNAVAILABLE)"
+        "--code",
+        default="UNAVAILABLE",
+        metavar="CODE",
+        help="gRPC status of injected failures (UNAVAILABLE)",
     )
     fault.set_defaults(func=_fault)
 
@@ -74,7 +83,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 def _address(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--address", help="HOST:PORT of the simulator (default: BRIDGE_ADDRESS or localhost:50051)"
+        "--address",
+        metavar="HOST:PORT",
+        help="HOST:PORT of the simulator (default: BRIDGE_ADDRESS or localhost:50051)",
     )
 
 
@@ -133,7 +144,7 @@ def _fault(args: argparse.Namespace) -> int:
             latency=_number(args.latency, "--latency"),
             unavailable=args.unavailable,
             fail_next=int(_number(args.fail_next, "--fail-next", integer=True)),
-            code=args.code.upper(),
+            code=args.code,
         )
     except ValueError as err:
         raise CLIError(str(err)) from None

@@ -38,7 +38,8 @@ class Fault:
             raise ValueError(f"latency {self.latency} must be a number of seconds >= 0")
         if self.fail_next < 0:
             raise ValueError(f"fail_next {self.fail_next} must be >= 0")
-        wire.status_code(self.code)  # raises ValueError naming the valid codes
+        # Validates (ValueError naming the valid codes) and stores the canonical name.
+        object.__setattr__(self, "code", wire.status_code(self.code).name)
 
     @property
     def status_code(self) -> grpc.StatusCode:

@@ -266,11 +266,13 @@ class SimulatorThread:
         return self.simulator
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stop is not None:
+        """Stop serving and wait for the thread; a no-op when not running."""
+        if self._thread is None:
+            return
+        if self._thread.is_alive() and self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._thread.join(timeout)
+        self._thread = None
 
     def __enter__(self) -> Simulator:
         return self.start()
