@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -209,9 +210,32 @@ class _AdminService(pb_grpc.BridgeSimulatorAdminServicer):
         return stats_to_pb(self._sim.stats())
 
 
+def _check_bindable(listen: str) -> None:
+    """Fail with a clear OSError before gRPC would log its own multi-line bind error."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise OSError(f"cannot listen on {listen}: expected HOST:PORT")
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise OSError(f"cannot listen on {listen}: {err.strerror}") from None
+    family, kind, proto, _, sockaddr = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # Same option gRPC sets, so a port in TIME_WAIT counts as free, a listening one not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(sockaddr)
+        except OSError as err:
+            raise OSError(f"cannot listen on {listen}: {err.strerror}") from None
+
+
 @asynccontextmanager
 async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncIterator[Simulator]:
-    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits."""
+    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits.
+
+    OSError naming ``listen`` when it cannot be bound.
+    """
+    _check_bindable(listen)
     sim = Simulator(seed)
     # Without this, a second simulator on a busy port would silently share it.
     server = aio.server(options=[("grpc.so_reuseport", 0)])
