@@ -4,6 +4,7 @@ each domain error as the activities see it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -303,3 +304,16 @@ async def test_a_confirmed_claim_can_still_be_cancelled(
     with pytest.raises(api.AlreadyResolvedError):
         await bridge.transfer_entry(request.claim_id)
     assert sim.transfers(request.claim_id) == 0
+
+
+async def test_logs_show_masked_keys_only(
+    sim: Simulator, bridge: BridgeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="worker.bridge")
+    email = "maria.silva@example.com"
+    await bridge.create_claim(claim(key=email))
+    with pytest.raises(api.KeyAlreadyExistsError) as caught:
+        await bridge.create_claim(claim(key=email))
+    assert "m***@example.com" in caplog.text
+    assert email not in caplog.text
+    assert email not in str(caught.value)
