@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import timedelta
@@ -25,7 +26,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from dictobs.temporal_client import connect
 from exporters import durations, snapshot, webconfig
@@ -122,31 +123,48 @@ class Exporter:
     async def _connect(self) -> Client:
         settings = self.config.temporal
         origin = self.config.origins.get("temporal.address", "--temporal.address")
-        try:
-            client = await asyncio.wait_for(connect(settings), CONNECT_TIMEOUT.total_seconds())
-        except TimeoutError:
-            raise StartupError(
-                f"{origin}={settings.address}: no answer from Temporal within "
-                f"{CONNECT_TIMEOUT.seconds}s; check the address and TLS settings"
-            ) from None
-        except Exception as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise StartupError(
-                f"{origin}={settings.address}: cannot connect to Temporal ({first}); check the "
-                "address, TLS and API key settings"
-            ) from None
-        try:
-            await client.workflow_service.describe_namespace(
-                DescribeNamespaceRequest(namespace=settings.namespace),
-                retry=False,
-                timeout=CONNECT_TIMEOUT,
-            )
-        except RPCError as err:
-            where = self.config.origins.get("temporal.namespace", "--temporal.namespace")
-            raise StartupError(
-                f"{where}={settings.namespace}: Temporal at {settings.address} does not serve "
-                f"it ({err.message}); name an existing namespace"
-            ) from None
+        give_up = time.monotonic() + CONNECT_TIMEOUT.total_seconds()
+        while True:
+            try:
+                client = await asyncio.wait_for(
+                    connect(settings), max(0.1, give_up - time.monotonic())
+                )
+                break
+            except TimeoutError:
+                raise StartupError(
+                    f"{origin}={settings.address}: no answer from Temporal within "
+                    f"{CONNECT_TIMEOUT.seconds}s; check the address and TLS settings"
+                ) from None
+            except Exception as err:
+                first = _first_line(err)
+                # A frontend that answers "not healthy yet" is starting: wait for it. Anything
+                # else (refused, TLS, auth) is a setting to fix, reported at once.
+                starting = "Unavailable" in first and "after connection" in first
+                if starting and time.monotonic() < give_up:
+                    await asyncio.sleep(0.5)
+                    continue
+                raise StartupError(
+                    f"{origin}={settings.address}: cannot connect to Temporal ({first}); check "
+                    "the address, TLS and API key settings"
+                ) from None
+        # The namespace check may also meet a frontend that is still warming up.
+        while True:
+            try:
+                await client.workflow_service.describe_namespace(
+                    DescribeNamespaceRequest(namespace=settings.namespace),
+                    retry=False,
+                    timeout=CONNECT_TIMEOUT,
+                )
+                break
+            except RPCError as err:
+                if err.status == RPCStatusCode.UNAVAILABLE and time.monotonic() < give_up:
+                    await asyncio.sleep(0.5)
+                    continue
+                where = self.config.origins.get("temporal.namespace", "--temporal.namespace")
+                raise StartupError(
+                    f"{where}={settings.namespace}: Temporal at {settings.address} does not "
+                    f"serve it ({err.message}); name an existing namespace"
+                ) from None
         return client
 
     def _listen(self) -> MetricsServer:
@@ -200,6 +218,11 @@ class Exporter:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 async def _cancel_all() -> None:

@@ -57,9 +57,9 @@ def exporter_config(server: DevServer, **flags: Any) -> ExporterConfig:
     base: dict[str, Any] = {
         "temporal.address": server.address,
         "web.listen_address": f"127.0.0.1:{free_port()}",
-        "refresh.interval": "1s",
-        "refresh.deadline": "1s",
-        "refresh.rpc_timeout": "1s",
+        "refresh.interval": "2s",
+        "refresh.deadline": "2s",
+        "refresh.rpc_timeout": "2s",
         "visibility.rate": "200",
         "visibility.burst": "20",
     }
