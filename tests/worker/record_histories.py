@@ -1,9 +1,9 @@
 """Record the histories the replay tests check: ``python tests/worker/record_histories.py``.
 
-Each workflow path runs once on a fresh time-skipping server against the Bridge simulator and its
-event history is written to ``tests/worker/histories/<name>.json``. Record a new set only when a
-workflow changes on purpose; the committed set keeps proving that histories made by older code
-still replay (see docs/worker.md, Versioning).
+Each workflow path runs once on a fresh time-skipping server against the Bridge simulator and
+its event history is written to ``tests/worker/histories/<name>[.<tag>].json``. Record a new
+set only when a workflow changes on purpose; the committed set keeps proving that histories
+made by older code still replay (see docs/worker.md, Versioning).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ async def _decided(client: Client, confirm: bool | None) -> WorkflowHandle:
     return handle
 
 
-async def record(names: list[str]) -> None:
+async def record(names: list[str], tag: str = "") -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(binaries.temporal_test_server())
     )
@@ -95,7 +95,7 @@ async def record(names: list[str]) -> None:
         for name in names or list(paths):
             handle = await paths[name]()
             history = await handle.fetch_history()
-            target = HERE / f"{name}.json"
+            target = HERE / f"{name}{'.' + tag if tag else ''}.json"
             tmp = target.with_suffix(".tmp")
             tmp.write_text(history.to_json())
             tmp.replace(target)
@@ -121,4 +121,9 @@ async def _resolve(
 
 
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1:]))
+    # python tests/worker/record_histories.py [--tag TAG] [NAME ...]: TAG names the version
+    args = sys.argv[1:]
+    tag = ""
+    if args[:1] == ["--tag"]:
+        tag, args = args[1], args[2:]
+    asyncio.run(record(args, tag))

@@ -3,6 +3,7 @@ nondeterminism: the gate for every workflow change (docs/worker.md, Versioning).
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from worker.workflows import WORKFLOWS
+from worker.workflows.create_claim import MONITOR_PATCH
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -31,3 +33,34 @@ async def test_history_replays_without_nondeterminism(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     # raises on nondeterminism, e.g. a command added without workflow.patched()
     await Replayer(workflows=WORKFLOWS).replay_workflow(history)
+
+
+def _event_types(path: Path) -> list[str]:
+    return [e["eventType"] for e in json.loads(path.read_text())["events"]]
+
+
+def _patches(path: Path) -> set[str]:
+    """The patch ids a history's markers record."""
+    found = set()
+    for event in json.loads(path.read_text())["events"]:
+        marker = event.get("markerRecordedEventAttributes")
+        if marker and marker["markerName"] == "core_patch":
+            data = marker["details"]["patch-data"]["payloads"][0]["data"]
+            found.add(json.loads(base64.b64decode(data))["id"])
+    return found
+
+
+def test_histories_cover_both_sides_of_the_monitor_patch():
+    # Recorded before the monitor child existed: no marker, no child. Replaying them above
+    # proves workflow.patched() keeps those claims deterministic.
+    before = [
+        p for p in HISTORIES if p.name.startswith("create_claim_") and p.suffixes == [".json"]
+    ]
+    after = [p for p in HISTORIES if ".monitored" in p.suffixes]
+    assert before and after
+    for path in before:
+        assert _patches(path) == set(), path.name
+        assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" not in _event_types(path)
+    for path in after:
+        assert _patches(path) == {MONITOR_PATCH}, path.name
+        assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" in _event_types(path)

@@ -8,11 +8,13 @@ notification is logged, never fails the claim. The status search attribute follo
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from worker import metrics, search_attributes
@@ -28,6 +30,9 @@ with workflow.unsafe.imports_passed_through():
         STATUS_QUERY,
         ClaimInput,
         ClaimState,
+        MonitorInput,
+        MonitorResult,
+        claim_workflow_id,
     )
     from worker.retry import (
         CANCEL_CLAIM,
@@ -37,6 +42,12 @@ with workflow.unsafe.imports_passed_through():
         TRANSFER_ENTRY,
     )
     from worker.workflows.calls import call, final_error
+    from worker.workflows.monitor_status import MonitorStatusWorkflow
+
+# Claims started before this change have no status monitor; workflow.patched() keeps their
+# histories replaying (docs/worker.md, Versioning). Step 2 of 3: once no claim started before
+# the change is open (31 days after the deploy), switch to workflow.deprecate_patch().
+MONITOR_PATCH = "monitor-status-child"
 
 
 @workflow.defn(name="CreateClaimWorkflow")
@@ -60,6 +71,9 @@ class CreateClaimWorkflow:
         except ActivityError as err:
             raise final_error(CREATE_CLAIM, err) from err
         self._move(ClaimStatus.WAITING_RESOLUTION)
+        monitor = None
+        if workflow.patched(MONITOR_PATCH):
+            monitor = await self._start_monitor(claim.claim_id)
 
         confirmed = await self._wait_for_decision()
         if confirmed:
@@ -73,12 +87,32 @@ class CreateClaimWorkflow:
         else:
             await self._run(CANCEL_CLAIM, CancelRequest(claim.claim_id, CancelReason.EXPIRED))
             self._resolve(ClaimStatus.EXPIRED, EXPIRED, started)
+        if monitor is not None:
+            await self._stop_monitor(monitor)
 
         try:
             await call(NOTIFY_USERS, NotifyRequest(claim.claim_id, bool(confirmed)), type(None))
         except ActivityError as err:
             workflow.logger.warning("claim %s: notification failed: %s", claim.claim_id, err)
         return self.state()
+
+    async def _start_monitor(self, claim_id: str) -> ChildWorkflowHandle[Any, MonitorResult]:
+        """Watch the claim at the Bridge every 6 hours while it is open."""
+        return await workflow.start_child_workflow(
+            MonitorStatusWorkflow.run,
+            MonitorInput(claim_id),
+            id=f"{claim_workflow_id(claim_id)}-monitor",
+            # Should this run fail, the server ends the monitor with it.
+            parent_close_policy=ParentClosePolicy.TERMINATE,
+        )
+
+    async def _stop_monitor(self, monitor: ChildWorkflowHandle[Any, MonitorResult]) -> None:
+        """The claim is resolved: cancel the monitor and wait for it, so that no workflow
+        outlives its claim."""
+        monitor.cancel()
+        # It ends cancelled, as asked (or finished on its own, having seen the terminal status).
+        with contextlib.suppress(ChildWorkflowError):
+            await monitor
 
     async def _wait_for_decision(self) -> bool | None:
         """The decision, or None when the deadline passes first."""
