@@ -50,6 +50,15 @@ def _validated(value: object, field: str = "claim_id") -> str:
         raise ClaimError(str(err)) from None
 
 
+def validate_claim(claim: ClaimInput) -> None:
+    """ClaimError naming the first invalid field (claim id, ISPBs, PIX key)."""
+    request = ClaimRequest(claim.claim_id, claim.entry_key, claim.claimer_ispb, claim.owner_ispb)
+    try:
+        validate_claim_request(request)
+    except ValidationError as err:
+        raise ClaimError(str(err)) from None
+
+
 async def start_claim(
     client: Client, claim: ClaimInput, *, task_queue: str = settings.TASK_QUEUE
 ) -> WorkflowHandle[CreateClaimWorkflow, ClaimState]:
@@ -57,11 +66,7 @@ async def start_claim(
 
     The claim id is one claim for good: a second start is refused even after the first closed.
     """
-    request = ClaimRequest(claim.claim_id, claim.entry_key, claim.claimer_ispb, claim.owner_ispb)
-    try:
-        validate_claim_request(request)
-    except ValidationError as err:
-        raise ClaimError(str(err)) from None
+    validate_claim(claim)
     # Provisional for searches until the workflow sets its own (start time + 30 days).
     deadline = datetime.now(UTC) + CLAIM_PERIOD
     workflow_id = claim_workflow_id(claim.claim_id)

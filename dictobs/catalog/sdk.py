@@ -120,24 +120,45 @@ STICKY_CACHE_MISS = _m("temporal_sticky_cache_miss_total", C, "Sticky cache miss
 STICKY_CACHE_FORCED_EVICTION = _m(
     "temporal_sticky_cache_total_forced_eviction_total", C, "Sticky cache forced evictions.", _TQ
 )
-REQUEST = _m(
-    "temporal_request_total",
-    C,
-    "Client requests to the server.",
-    ("namespace", "service_name", "operation"),
-)
+# Client requests: ``namespace`` is absent on GetSystemInfo and ``task_queue`` is present only on
+# calls made for a task queue (StartWorkflowExecution, polls); the labels listed are the union.
+_REQ = ("namespace", "operation", "service_name", "task_queue")
+REQUEST = _m("temporal_request_total", C, "Client requests to the server.", _REQ)
 REQUEST_FAILURE = _m(
     "temporal_request_failure_total",
     C,
     "Client requests to the server that failed.",
-    ("namespace", "service_name", "operation", "status_code"),
+    (*_REQ, "status_code"),
 )
 REQUEST_LATENCY = _m(
     "temporal_request_latency_seconds",
     H,
     "Client request latency.",
-    ("namespace", "service_name", "operation"),
+    _REQ,
     unit="seconds",
+)
+LONG_REQUEST = _m(
+    "temporal_long_request_total", C, "Long-poll requests to the server (task polls).", _REQ
+)
+LONG_REQUEST_LATENCY = _m(
+    "temporal_long_request_latency_seconds",
+    H,
+    "Long-poll request latency (a poll waits up to a minute for a task).",
+    _REQ,
+    unit="seconds",
+)
+WORKFLOW_TASK_REPLAY_LATENCY = _m(
+    "temporal_workflow_task_replay_latency_seconds",
+    H,
+    "Time spent replaying history to rebuild a workflow that left the cache.",
+    _WF,
+    unit="seconds",
+)
+WORKFLOW_TASK_POLL_SUCCEED = _m(
+    "temporal_workflow_task_queue_poll_succeed_total",
+    C,
+    "Workflow task polls that returned a task.",
+    _TQ,
 )
 
 SDK_METRICS: tuple[Metric, ...] = (
@@ -165,4 +186,8 @@ SDK_METRICS: tuple[Metric, ...] = (
     REQUEST,
     REQUEST_FAILURE,
     REQUEST_LATENCY,
+    LONG_REQUEST,
+    LONG_REQUEST_LATENCY,
+    WORKFLOW_TASK_REPLAY_LATENCY,
+    WORKFLOW_TASK_POLL_SUCCEED,
 )

@@ -1,0 +1,317 @@
+"""The worker on the real dev server: its /metrics holds the catalog's metrics with the catalog's
+labels and passes promtool, claims are searchable by their attributes, and bad input is refused
+with nothing left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import new_claim, wait_for_status
+from prometheus_client.parser import text_string_to_metric_families
+from temporalio.client import Client
+from temporalio.runtime import Runtime
+from temporalio.service import RPCError
+
+from dictobs import settings
+from dictobs.catalog import claims, sdk
+from dictobs.catalog.model import Metric
+from dictobs.devserver import DevServer
+from dictobs.ports import free_port
+from worker.bridge.api import ClaimStatus
+from worker.bridge.simulator import Simulator, run_simulator
+from worker.main import running_worker
+from worker.model import DECISION_SIGNAL, ClaimInput, claim_workflow_id
+from worker.runtime import make_runtime
+from worker.starter import ClaimError, claim_status, decide_claim, start_claim
+
+pytestmark = pytest.mark.devserver
+
+
+@dataclass
+class Stack:
+    client: Client
+    sim: Simulator
+    task_queue: str
+    metrics_url: str
+    server: DevServer
+
+
+async def _connect(server: DevServer, runtime: Runtime) -> Client:
+    """The frontend listens before it is healthy ("Frontend is not healthy yet"): retry."""
+    for _ in range(100):
+        try:
+            return await Client.connect(server.address, namespace=server.namespace, runtime=runtime)
+        except RuntimeError as err:
+            if "not healthy" not in str(err):
+                raise
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"dev server at {server.address} never became healthy")
+
+
+@pytest.fixture(scope="module")
+async def stack(dev_server: DevServer) -> AsyncIterator[Stack]:
+    """A fully instrumented worker on its own task queue, and a simulator behind it."""
+    port = free_port()
+    runtime = make_runtime(f"127.0.0.1:{port}")
+    client = await Client.connect(
+        dev_server.address, namespace=dev_server.namespace, runtime=runtime
+    )
+    queue = f"dict-task-queue-{uuid.uuid4().hex[:8]}"
+    async with (
+        run_simulator("127.0.0.1:0") as sim,
+        running_worker(client, sim.address, task_queue=queue),
+    ):
+        yield Stack(client, sim, queue, f"http://127.0.0.1:{port}/metrics", dev_server)
+
+
+async def _resolved(stack: Stack, confirm: bool) -> ClaimInput:
+    claim = new_claim()
+    handle = await start_claim(stack.client, claim, task_queue=stack.task_queue)
+    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
+    await handle.signal(DECISION_SIGNAL, confirm)
+    await handle.result()
+    return claim
+
+
+@pytest.fixture(scope="module")
+async def metrics_body(stack: Stack) -> str:
+    """/metrics after a confirmed claim (one CreateClaim retry) and a rejected one."""
+    stack.sim.set_fault("CreateClaim", fail_next=1)
+    await _resolved(stack, True)
+    await _resolved(stack, False)
+    return await asyncio.to_thread(
+        lambda: urllib.request.urlopen(stack.metrics_url, timeout=5).read().decode()
+    )
+
+
+def _series(body: str) -> dict[str, list[dict[str, str]]]:
+    """Labels of every sample by the catalog name it belongs to (histogram parts folded)."""
+    found: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            name = sample.name
+            if family.type == "histogram":
+                name = family.name
+            found[name].append(dict(sample.labels))
+    return found
+
+
+# The SDK metrics a worker running claims always emits; the others (failures, continue-as-new,
+# cache misses) appear only when that happens.
+ALWAYS = (
+    sdk.WORKFLOW_COMPLETED,
+    sdk.WORKFLOW_ENDTOEND_LATENCY,
+    sdk.WORKFLOW_TASK_SCHEDULE_TO_START,
+    sdk.WORKFLOW_TASK_EXECUTION_LATENCY,
+    sdk.ACTIVITY_EXECUTION_FAILED,
+    sdk.ACTIVITY_EXECUTION_LATENCY,
+    sdk.ACTIVITY_SCHEDULE_TO_START,
+    sdk.ACTIVITY_SUCCEED_ENDTOEND_LATENCY,
+    sdk.ACTIVITY_TASK_RECEIVED,
+    sdk.WORKER_TASK_SLOTS_AVAILABLE,
+    sdk.WORKER_TASK_SLOTS_USED,
+    sdk.NUM_POLLERS,
+    sdk.WORKER_START,
+    sdk.STICKY_CACHE_SIZE,
+    sdk.REQUEST,
+    sdk.REQUEST_LATENCY,
+    sdk.LONG_REQUEST,
+    sdk.LONG_REQUEST_LATENCY,
+    sdk.WORKFLOW_TASK_POLL_SUCCEED,
+    *claims.CLAIM_METRICS,
+)
+
+
+def _label_mismatch(metric: Metric, samples: list[dict[str, str]]) -> str | None:
+    seen = set().union(*samples) - {"le"}
+    return None if seen == set(metric.labels) else f"{metric.name}: labels {sorted(seen)}"
+
+
+async def test_metrics_hold_the_catalog_with_its_labels(metrics_body):
+    found = _series(metrics_body)
+    missing = [m.name for m in ALWAYS if m.name not in found]
+    assert not missing, f"not on /metrics: {missing}"
+    wrong = [
+        _label_mismatch(m, found[m.name])
+        for m in sdk.SDK_METRICS + claims.CLAIM_METRICS
+        if m.name in found
+    ]
+    assert not any(wrong), [w for w in wrong if w]
+    outcomes = {s["outcome"] for s in found[claims.CLAIMS_RESOLVED.name]}
+    assert outcomes == {"confirmed", "cancelled"}
+    failures = {s["error_type"] for s in found[claims.ACTIVITY_FAILURES.name]}
+    assert failures == {"BridgeUnavailableError"}
+    statuses = {(s["method"], s["status"]) for s in found[claims.BRIDGE_REQUEST_DURATION.name]}
+    assert {("CreateClaim", "UNAVAILABLE"), ("CreateClaim", "OK"), ("GetClaim", "OK")} <= statuses
+
+
+async def test_histograms_use_the_catalog_buckets(metrics_body):
+    for metric in (
+        claims.CLAIM_RESOLUTION,
+        sdk.WORKFLOW_ENDTOEND_LATENCY,
+        sdk.ACTIVITY_SCHEDULE_TO_START,
+    ):
+        bounds = {
+            float(line.split('le="')[1].split('"')[0])
+            for line in metrics_body.splitlines()
+            if line.startswith(metric.bucket + "{")
+        }
+        assert bounds == {*metric.buckets, float("inf")}, metric.name
+
+
+async def test_no_label_holds_a_claim_id_or_key(stack, metrics_body):
+    for claim_id in stack.sim.claims:
+        assert claim_id not in metrics_body
+    assert "claim-" not in metrics_body
+
+
+async def test_promtool_accepts_the_metrics(metrics_body):
+    result = subprocess.run(
+        ["/usr/bin/promtool", "check", "metrics"],
+        input=metrics_body,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def _count(client: Client, query: str, want: int) -> int:
+    """Visibility is eventually consistent: poll briefly for the expected count."""
+    count = -1
+    for _ in range(50):
+        count = (await client.count_workflows(query)).count
+        if count == want:
+            break
+        await asyncio.sleep(0.1)
+    return count
+
+
+async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_body):
+    q = f"TaskQueue = '{stack.task_queue}'"
+    assert await _count(stack.client, f"{q} AND {settings.SA_CLAIM_STATUS} = 'COMPLETED'", 1) == 1
+    assert await _count(stack.client, f"{q} AND {settings.SA_CLAIM_STATUS} = 'CANCELLED'", 1) == 1
+
+    claim = new_claim()
+    handle = await start_claim(stack.client, claim, task_queue=stack.task_queue)
+    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
+    waiting = f"{q} AND {settings.SA_CLAIM_STATUS} = 'WAITING_RESOLUTION'"
+    assert await _count(stack.client, waiting, 1) == 1
+    soon = (datetime.now(UTC) + timedelta(days=31)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=29)).isoformat()
+    assert await _count(stack.client, f"{waiting} AND {settings.SA_CLAIM_DEADLINE} < '{soon}'", 1)
+    assert (
+        await _count(stack.client, f"{waiting} AND {settings.SA_CLAIM_DEADLINE} < '{later}'", 0)
+        == 0
+    )
+    ispb = (
+        f"{settings.SA_CLAIMER_ISPB} = '{claim.claimer_ispb}' "
+        f"AND {settings.SA_OWNER_ISPB} = '{claim.owner_ispb}'"
+    )
+    assert await _count(stack.client, f"{waiting} AND {ispb}", 1) == 1
+    # SQLite visibility refuses GROUP BY on a custom attribute: count status by status.
+    running = f"{q} AND ExecutionStatus = 'Running' AND {settings.SA_CLAIM_STATUS} = "
+    assert await _count(stack.client, running + "'WAITING_RESOLUTION'", 1) == 1
+    assert await _count(stack.client, running + "'COMPLETED'", 0) == 0
+
+    await decide_claim(stack.client, claim.claim_id, True)
+    await handle.result()
+    done = f"{q} AND {settings.SA_CLAIM_STATUS} = 'COMPLETED'"
+    assert await _count(stack.client, done, 2) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("claim_id", {"claim_id": "not-a-uuid"}),
+        ("claim_id", {"claim_id": "3F2B8C1E-9D4A-4E6B-8A7C-1B2C3D4E5F60"}),
+        ("claimer_ispb", {"claimer_ispb": "1234567"}),
+        ("owner_ispb", {"owner_ispb": "1234567X"}),
+        ("owner_ispb", {"owner_ispb": "12345678"}),  # same institution on both sides
+        ("entry_key", {"entry_key": "12345678900"}),  # CPF with wrong check digits
+        ("entry_key", {"entry_key": "+55 61 98888-0000"}),
+        ("entry_key", {"entry_key": "not a key"}),
+    ],
+)
+async def test_bad_input_is_refused_and_nothing_is_started(stack, field, change):
+    claim = ClaimInput(**{**new_claim().__dict__, **change})
+    before = stack.sim.calls("CreateClaim")
+    with pytest.raises(ClaimError, match=f"^{field}: "):
+        await start_claim(stack.client, claim, task_queue=stack.task_queue)
+    assert stack.sim.calls("CreateClaim") == before
+    if "claim_id" not in change:
+        with pytest.raises(RPCError):
+            await stack.client.get_workflow_handle(claim_workflow_id(claim.claim_id)).describe()
+
+
+async def test_a_second_start_of_a_claim_is_refused(stack):
+    claim = new_claim()
+    handle = await start_claim(stack.client, claim, task_queue=stack.task_queue)
+    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
+    with pytest.raises(ClaimError, match="already started"):
+        await start_claim(stack.client, claim, task_queue=stack.task_queue)
+    assert list(stack.sim.claims).count(claim.claim_id) == 1
+    with pytest.raises(ClaimError, match="decision: expected true"):
+        await decide_claim(stack.client, claim.claim_id, "yes")
+    await decide_claim(stack.client, claim.claim_id, False)
+    await handle.result()
+    # Refused even once closed: a claim id is one claim for good.
+    with pytest.raises(ClaimError, match="already started"):
+        await start_claim(stack.client, claim, task_queue=stack.task_queue)
+
+
+async def test_an_unknown_claim_is_named(stack):
+    missing = str(uuid.uuid4())
+    with pytest.raises(ClaimError, match=f"no claim {missing}"):
+        await claim_status(stack.client, missing)
+
+
+async def _cli(stack: Stack, *args: str) -> tuple[int, str, str]:
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": stack.server.address,
+        "TEMPORAL_TASK_QUEUE": stack.task_queue,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "dictobs"), *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_cli_starts_decides_and_reports_a_claim(stack):
+    claim = new_claim()
+    code, out, err = await _cli(
+        stack, "claim", "start", "--claim-id", claim.claim_id, "--key", claim.entry_key,
+        "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb,
+    )  # fmt: skip
+    assert (code, out.strip()) == (0, claim_workflow_id(claim.claim_id)), err
+    handle = stack.client.get_workflow_handle(claim_workflow_id(claim.claim_id))
+    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
+
+    code, out, err = await _cli(stack, "claim", "decide", "--claim-id", claim.claim_id, "--confirm")
+    assert code == 0, err
+    await handle.result()
+    code, out, _ = await _cli(stack, "claim", "status", "--claim-id", claim.claim_id)
+    assert code == 0
+    assert "status: COMPLETED" in out and "deadline: " in out
+
+    code, out, err = await _cli(
+        stack, "claim", "start", "--claim-id", claim.claim_id, "--key", claim.entry_key,
+        "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb,
+    )  # fmt: skip
+    assert code == 2 and "already started" in err and claim.entry_key not in err
+    code, _, err = await _cli(stack, "claim", "status", "--claim-id", "nope")
+    assert code == 2 and err.startswith("dictobs: error: claim_id: ")
