@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from exporters.http import MetricsServer, landing_page
 from exporters.refresher import Refresher, State
 from exporters.temporal_api import ClientApi, TemporalApi
 
+log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = timedelta(seconds=15)
 # Tests wrap the API (to slow it down, say); production passes nothing.
 WrapApi = Callable[[TemporalApi], TemporalApi]
@@ -94,6 +96,16 @@ class Exporter:
 
     def start(self) -> Exporter:
         """Connect to Temporal, then listen; raises StartupError before serving on any problem."""
+        needed = snapshot.budget_seconds(self.config)
+        if needed > self.config.deadline.total_seconds():
+            log.warning(
+                "refresh.deadline=%s may be too short: up to %d calls at visibility.rate=%g can "
+                "take %.1fs; raise the deadline (and interval) or the rate, or count fewer things",
+                durations.format(self.config.deadline),
+                sum(snapshot.planned_calls(self.config).values()),
+                self.config.visibility_rate,
+                needed,
+            )
         self._loop_thread.start()
         try:
             client = self._run(self._connect(), CONNECT_TIMEOUT.total_seconds() + 5)

@@ -18,6 +18,7 @@ from typing import Any
 
 from dictobs.cli import CLIError
 from exporters import config as config_module
+from exporters import durations, snapshot
 from exporters.app import Exporter, StartupError
 from exporters.config import ConfigError, ExporterConfig
 from exporters.settings_table import SETTINGS, Kind
@@ -79,8 +80,18 @@ def _run(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
         if args.check_config:
+            plan = snapshot.planned_calls(config)
             print(f"configuration OK: {config.temporal.address} namespace "
-                  f"{config.temporal.namespace}, listening on {config.listen_address}")  # fmt: skip
+                  f"{config.temporal.namespace}, listening on {config.listen_address}; "
+                  f"at most {sum(plan.values())} calls per refresh "
+                  f"({snapshot.budget_seconds(config):.1f}s at the call budget, "
+                  f"deadline {durations.format(config.deadline)})")  # fmt: skip
+            if snapshot.budget_seconds(config) > config.deadline.total_seconds():
+                print(
+                    "warning: refreshes may overrun refresh.deadline; raise it (and the "
+                    "interval) or visibility.rate, or count fewer things",
+                    file=sys.stderr,
+                )
             return 0
         exporter = Exporter(config).start()
     except (ConfigError, StartupError) as err:

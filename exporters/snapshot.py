@@ -80,3 +80,9 @@ def planned_calls(config: ExporterConfig) -> dict[str, int]:
         + 3  # near deadline, overdue, closed by outcome
     )
     return {COUNT: counts, DESCRIBE: len(TaskType) * len(config.task_queues)}
+
+
+def budget_seconds(config: ExporterConfig) -> float:
+    """The longest the call budget alone can stretch a refresh (before any call's own time)."""
+    calls = sum(planned_calls(config).values())
+    return max(0, calls - config.visibility_burst) / config.visibility_rate
