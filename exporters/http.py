@@ -45,6 +45,8 @@ class MetricsServer(ThreadingHTTPServer):
         landing: str,
     ) -> None:
         self.registry, self.web, self.landing = registry, web, landing
+        if ":" in address[0]:  # "[::]:9465" arrives here as "::"
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     @property
@@ -53,8 +55,8 @@ class MetricsServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"{self.scheme}://{host!s}:{port}"
+        host, port = str(self.server_address[0]), self.server_address[1]
+        return f"{self.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = super().get_request()
