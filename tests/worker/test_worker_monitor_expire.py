@@ -150,3 +150,22 @@ async def test_cancel_is_idempotent_and_refuses_a_completed_claim(
     assert failed.value.cause.type == "AlreadyResolvedError"
     assert sim.claims[claim_id].status is ClaimStatus.CANCELLED
     assert sim.transfers(claim_id) == 0
+
+
+async def test_a_resolved_claim_stops_its_monitor_even_mid_check(ts_client, sim, task_queue):
+    from conftest import new_claim, wait_for_status
+    from temporalio.client import WorkflowExecutionStatus
+
+    from worker.model import DECISION_SIGNAL
+    from worker.starter import start_claim
+
+    sim.set_fault("GetClaim", latency=1.0)  # the monitor is inside a check when the claim ends
+    claim = new_claim()
+    handle = await start_claim(ts_client, claim, task_queue=task_queue)
+    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
+    await handle.signal(DECISION_SIGNAL, True)
+    assert (await handle.result()).status is ClaimStatus.COMPLETED
+
+    monitor = ts_client.get_workflow_handle(f"{handle.id}-monitor")
+    assert (await monitor.describe()).status is WorkflowExecutionStatus.CANCELED
+    assert sim.calls("GetClaim") == 1  # cancelled, not carried on to a later check

@@ -7,7 +7,7 @@ a failed check is logged and the next one happens on schedule.
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from worker.bridge.api import TERMINAL_STATUSES, ClaimRecord
@@ -25,6 +25,8 @@ class MonitorStatusWorkflow:
             try:
                 record = await call(GET_CLAIM, request.claim_id, ClaimRecord)
             except ActivityError as err:
+                if isinstance(err.cause, CancelledError):
+                    raise  # the monitor itself was cancelled (its claim resolved): stop now
                 workflow.logger.warning(
                     "claim %s: check %d failed: %s", request.claim_id, check, err
                 )
