@@ -19,7 +19,7 @@ from temporalio.runtime import Runtime
 from dictobs import settings as settings_mod
 from dictobs.cli import CLIError
 from dictobs.temporal_client import connect
-from worker.main import run_worker
+from worker.main import running_worker
 from worker.model import ClaimInput
 from worker.runtime import make_runtime
 from worker.starter import ClaimError, claim_status, decide_claim, start_claim, validate_claim
@@ -153,18 +153,19 @@ def _worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         where = f"metrics on http://{metrics_address}/metrics" if metrics_address else "no metrics"
-        print(
-            f"worker polling {conf.temporal.task_queue} in {conf.temporal.namespace} at "
-            f"{conf.temporal.address}; Bridge {bridge}; {where}",
-            flush=True,
-        )
-        await run_worker(
+        async with running_worker(
             client,
             bridge,
-            stop=stop,
             task_queue=conf.temporal.task_queue,
             metrics=metrics_address is not None,
-        )
+        ):
+            print(
+                f"worker polling {conf.temporal.task_queue} in {conf.temporal.namespace} at "
+                f"{conf.temporal.address}; Bridge {bridge}; {where}",
+                flush=True,
+            )
+            await stop.wait()
+            print("stopping: running activities get a grace period", flush=True)
         print("worker stopped", flush=True)
 
     asyncio.run(main())

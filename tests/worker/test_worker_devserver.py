@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -315,3 +316,29 @@ async def test_cli_starts_decides_and_reports_a_claim(stack):
     assert code == 2 and "already started" in err and claim.entry_key not in err
     code, _, err = await _cli(stack, "claim", "status", "--claim-id", "nope")
     assert code == 2 and err.startswith("dictobs: error: claim_id: ")
+
+
+async def test_cli_worker_serves_metrics_and_stops_on_sigterm(stack):
+    metrics = f"127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": stack.server.address,
+        "TEMPORAL_TASK_QUEUE": f"cli-{uuid.uuid4().hex[:8]}",
+        "BRIDGE_ADDRESS": stack.sim.address,
+        "WORKER_METRICS_ADDRESS": metrics,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "dictobs"), "worker",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    first = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
+    assert b"worker polling" in first, first
+    body = await asyncio.to_thread(
+        lambda: urllib.request.urlopen(f"http://{metrics}/metrics", timeout=5).read().decode()
+    )
+    assert sdk.WORKER_START.name in body
+    proc.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 0, err.decode()
+    assert b"worker stopped" in out
