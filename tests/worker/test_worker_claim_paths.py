@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import new_claim, wait_for_status
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from worker_support import new_claim, wait_for_status
 
 from worker import search_attributes
 from worker.bridge.api import ClaimStatus

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import new_claim, wait_for_status
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError
+from worker_support import new_claim, wait_for_status
 
 from dictobs import settings
 from dictobs.catalog import claims, sdk

@@ -7,9 +7,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from conftest import open_claim
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
+from worker_support import open_claim
 
 from worker.bridge.api import CancelReason, ClaimStatus
 from worker.model import ExpireInput, MonitorInput, ResolveInput
@@ -153,8 +153,8 @@ async def test_cancel_is_idempotent_and_refuses_a_completed_claim(
 
 
 async def test_a_resolved_claim_stops_its_monitor_even_mid_check(ts_client, sim, task_queue):
-    from conftest import new_claim, wait_for_status
     from temporalio.client import WorkflowExecutionStatus
+    from worker_support import new_claim, wait_for_status
 
     from worker.model import DECISION_SIGNAL
     from worker.starter import start_claim
