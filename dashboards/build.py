@@ -7,9 +7,7 @@ folder is committed and a test fails when it differs from what this module produ
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from dashboards import claims, server, slos, task_queues, worker
 from dashboards.defaults import FOLDER, GENERATED
 from dashboards.model import Dashboard
 from dashboards.render import dumps, render
+from dictobs.files import write_atomically
 
 # Where the provisioning provider expects the JSON files inside the Grafana container.
 PROVISIONING_PATH = "/var/lib/grafana/dashboards/dict-observability"
@@ -117,18 +116,6 @@ def files(folder: str = FOLDER) -> dict[str, str]:
     return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _ours(out_dir: Path) -> set[str]:
     """Generated files already in ``out_dir`` (what a rename would leave behind)."""
     found = {p.relative_to(out_dir).as_posix() for p in out_dir.glob("*.json")}
@@ -142,7 +129,7 @@ def write(out_dir: Path = GENERATED, folder: str = FOLDER) -> list[Path]:
     """Generate everything first, then write each file atomically and drop stale ones."""
     wanted = files(folder)  # fails before touching the folder if a dashboard cannot build
     for rel, text in wanted.items():
-        _atomic_write(out_dir / rel, text)
+        write_atomically(out_dir / rel, text)
     for rel in _ours(out_dir) - set(wanted):
         (out_dir / rel).unlink()
     return [out_dir / rel for rel in sorted(wanted)]

@@ -95,6 +95,7 @@ class _Reader:
         self.i = 0
         self.known = known
         self.problems: list[str] = []
+        self.equalities: Labels = frozenset()
 
     # token helpers
     def peek(self, offset: int = 0) -> _Tok:
@@ -270,6 +271,8 @@ class _Reader:
             self.problems.append(f"metric {name!r} is not in the metric catalog")
             return frozenset()
         labels = self.known[name]
+        # absent() of a selector carries the labels it matched with ``=``.
+        self.equalities = frozenset(lbl for lbl, op, _ in matchers if op == "=" and lbl in labels)
         for label, _, _ in matchers:
             if label != "__name__" and label not in labels:
                 self.problems.append(
@@ -293,6 +296,7 @@ class _Reader:
 
     def function(self) -> Labels | None:
         name = self.take().text
+        self.equalities = frozenset()
         args = self.args()
         vectors = [a for a in args if isinstance(a, frozenset)]
         if name in ("time", "scalar", "pi"):
@@ -300,7 +304,7 @@ class _Reader:
         if name == "vector":
             return frozenset()
         if name in ("absent", "absent_over_time"):
-            return frozenset()
+            return self.equalities
         if name == "histogram_quantile":
             labels = vectors[0] if vectors else frozenset()
             if "le" not in labels:

@@ -20,7 +20,7 @@ import pytest
 
 from alerts import slo_spec
 from dashboards import build, lint
-from dictobs import catalog, settings
+from dictobs import catalog, promtool, settings
 from dictobs.catalog import MetricType, claims, sdk, server
 from dictobs.ports import free_port
 from dictobs.prometheus import Prometheus
@@ -132,7 +132,7 @@ def _start(run_dir, state: str) -> Prometheus:
     (run_dir / "series.om").write_text(_openmetrics(series, end, idle=state == "idle"))
     (run_dir / "tsdb").mkdir()
     proc = subprocess.run(
-        [lint.PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "series.om", "tsdb"],
+        [promtool.path(), "tsdb", "create-blocks-from", "openmetrics", "series.om", "tsdb"],
         cwd=run_dir,
         capture_output=True,
         text=True,

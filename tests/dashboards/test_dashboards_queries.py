@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from dashboards import build, lint, promql_check, queries
+from dictobs import promtool
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,8 @@ def test_every_query_names_catalog_metrics_with_their_labels(models, known):
             "no series would match",
         ),
         ("sum(rate(dict_claims_started_total[5m]", "cannot read the query"),
+        # absent() keeps only the labels its selector matched with "=".
+        ('max by (job) (absent(up{instance=~".+"}))', "label 'job' is not on the argument"),
     ],
 )
 def test_checker_reports_what_would_show_no_data(known, query, complaint):
@@ -61,6 +64,7 @@ def test_checker_accepts_what_the_sources_really_emit(known):
         "(rate(dict_bridge_request_duration_seconds_bucket[5m])))",
         "slo:sli_error:ratio_rate1h / on(sloth_id) slo:error_budget:ratio",
         'count(ALERTS{alertname="X", alertstate="firing"}) or vector(0)',
+        'max by (job) (absent(up{job="temporal-server"}))',
     ]
     for query in ok:
         assert promql_check.problems(query, known) == [], query
@@ -111,7 +115,7 @@ def test_server_task_queue_variable_turns_dashes_into_underscores(tmp_path):
     }
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test))
     proc = subprocess.run(
-        [lint.PROMTOOL, "test", "rules", "test.yaml"],
+        [promtool.path(), "test", "rules", "test.yaml"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
