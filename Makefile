@@ -39,6 +39,8 @@ dashboards: setup
 generate: setup
 	$(BIN)/dictobs rules generate
 	$(BIN)/dictobs dashboards build
+	$(PY) -m alerts.docs
+	$(PY) -m exporters.docs
 
 clean:
 	rm -rf build run .mypy_cache .ruff_cache .pytest_cache

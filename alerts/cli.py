@@ -1,10 +1,157 @@
-"""Subcommands of this part (filled in as the part is built)."""
+"""``dictobs rules generate|check|test|validate``.
+
+``generate`` writes the rule files, PrometheusRule resources and SLO test files from the SLO
+specs and the operational alerts; ``check`` fails when the committed files differ from what
+``generate`` would write and runs ``promtool check rules`` on them; ``test`` runs every
+``promtool test rules`` file; ``validate`` reads SLO specs (ours or Sloth's) and says what is in
+them. A spec error is one line naming the file, the SLO and the field; nothing is written then.
+"""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+from pathlib import Path
 from typing import Any
+
+from dictobs import promtool
+from dictobs.cli import CLIError
+from dictobs.files import write_atomically
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this part's subcommands to ``dictobs``."""
+    """Add ``rules`` and its subcommands to ``dictobs``."""
+    from alerts.generate import GENERATED_DIR, TESTS_DIR
+
+    parser = sub.add_parser("rules", help="Prometheus rules and SLOs: generate, check, test")
+    cmds = parser.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
+
+    def specs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--slo",
+            dest="slo_paths",
+            metavar="FILE",
+            type=Path,
+            action="append",
+            help="SLO spec, ours (dictobs/v1) or Sloth's (prometheus/v1); repeatable "
+            "(default alerts/slos.yaml)",
+        )
+        p.add_argument(
+            "--out", type=Path, default=GENERATED_DIR, help="rule files folder (%(default)s)"
+        )
+        p.add_argument(
+            "--tests",
+            type=Path,
+            default=TESTS_DIR,
+            help="folder of the generated SLO test files (%(default)s)",
+        )
+
+    p = cmds.add_parser("generate", help="write rule files, PrometheusRules and SLO tests")
+    specs(p)
+    p.set_defaults(func=_generate)
+
+    p = cmds.add_parser(
+        "check", help="fail when the committed files differ from the generator; promtool check"
+    )
+    specs(p)
+    p.set_defaults(func=_check)
+
+    p = cmds.add_parser("test", help="run promtool test rules on every test file")
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help=f"test files (default every *.yaml under {TESTS_DIR})",
+    )
+    p.set_defaults(func=_test)
+
+    p = cmds.add_parser("validate", help="read SLO specs and list their SLOs")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SLO spec files")
+    p.set_defaults(func=_validate)
+
+
+def _build(args: argparse.Namespace) -> dict[Path, str]:
+    from alerts import generate
+    from alerts.sli import SLOSpecError
+
+    try:
+        return generate.build(args.slo_paths, args.out, args.tests)
+    except SLOSpecError as err:
+        raise CLIError(str(err)) from None
+
+
+def _generate(args: argparse.Namespace) -> int:
+
+    files = _build(args)
+    for path, text in files.items():
+        write_atomically(path, text)
+        print(f"wrote {_shown(path)}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from alerts import generate
+
+    files = _build(args)
+    stale = generate.stale(files)
+    for path in stale:
+        print(f"out of date: {_shown(path)}")
+    if stale:
+        raise CLIError(
+            f"{len(stale)} generated file(s) differ from the generator: run `dictobs rules "
+            "generate` (make rules) and commit the result"
+        )
+    rule_files = [p for p in files if p.parent == args.out]
+    proc = _promtool("check", "rules", *map(str, rule_files))
+    print(proc.stdout.strip())
+    if proc.returncode != 0:
+        raise CLIError(f"promtool check rules failed:\n{(proc.stdout + proc.stderr).strip()}")
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from alerts.generate import TESTS_DIR
+
+    files = args.files or sorted(TESTS_DIR.glob("*.yaml"))
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise CLIError(f"{missing[0]}: no such test file")
+    if not files:
+        raise CLIError(f"no test files under {TESTS_DIR}")
+    proc = _promtool("test", "rules", *map(str, files))
+    print((proc.stdout + proc.stderr).strip())
+    if proc.returncode != 0:
+        raise CLIError("promtool test rules failed (see above)", status=1)
+    print(f"{len(files)} test files passed")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from alerts.sli import SLOSpecError
+    from alerts.slo_spec import load_many
+
+    try:
+        slos = load_many(args.files)
+    except SLOSpecError as err:
+        raise CLIError(str(err)) from None
+    for slo in slos:
+        kind = type(slo.sli).__name__.removesuffix("SLI").lower()
+        print(
+            f"{slo.id}: {slo.objective:g}% over {slo.period_window}, {kind} SLI, "
+            f"alert {slo.alerting.name} ({slo.spec_version})"
+        )
+    return 0
+
+
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return promtool.run(*args)
+    except promtool.PromtoolError as err:
+        raise CLIError(str(err)) from None
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -11,20 +11,14 @@ placeholder):
 from __future__ import annotations
 
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from dictobs import catalog
+from dictobs import catalog, promtool
 from dictobs.catalog import MetricType
 
 WINDOW = "{{.window}}"
-PROMTOOL = Path("/usr/bin/promtool")
 
 
 class SLOSpecError(ValueError):
@@ -44,9 +38,14 @@ class EventsSLI:
     good_query: str | None = None
 
     def error(self, window: str) -> str:
-        if self.error_query is not None:
-            return _fill(self.error_query, window)
-        return f"({_fill(self.total_query, window)}) - ({_fill(str(self.good_query), window)})"
+        if self.error_query is None:
+            raise ValueError("this SLI counts good events; use good()")
+        return _fill(self.error_query, window)
+
+    def good(self, window: str) -> str:
+        if self.good_query is None:
+            raise ValueError("this SLI counts error events; use error()")
+        return _fill(self.good_query, window)
 
     def total(self, window: str) -> str:
         return _fill(self.total_query, window)
@@ -241,32 +240,10 @@ def _latency(where: str, lat: dict[str, Any]) -> LatencySLI:
 
 def check_syntax(queries: list[tuple[str, str]]) -> None:
     """Parse every query with ``promtool`` in one run; the first bad one raises, named."""
-    if not queries:
-        return
-    groups = [
-        {"name": f"q{i}", "rules": [{"record": "q:check", "expr": q}]}
-        for i, (_, q) in enumerate(queries)
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "queries.yaml"
-        path.write_text(yaml.safe_dump({"groups": groups}), encoding="utf-8")
-        try:
-            result = subprocess.run(
-                [str(PROMTOOL), "check", "rules", str(path)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise SLOSpecError(
-                f"{PROMTOOL} not found: install Prometheus' promtool to check SLI queries"
-            ) from None
-    if result.returncode == 0:
-        return
-    output = result.stdout + result.stderr
-    for line in output.splitlines():
-        match = re.search(r'group "q(\d+)".*could not parse expression: (.*)', line)
-        if match:
-            where, _ = queries[int(match.group(1))]
-            raise SLOSpecError(f"{where}: the query does not parse: {match.group(2)}")
-    raise SLOSpecError(f"promtool could not check the SLI queries: {output.strip()[:300]}")
+    try:
+        problems = promtool.parse_problems(queries)
+    except promtool.PromtoolError as err:
+        raise SLOSpecError(f"cannot check the SLI queries: {err}") from None
+    if problems:
+        where, why = problems[0]
+        raise SLOSpecError(f"{where}: the query does not parse: {why}")

@@ -71,6 +71,7 @@ class AlertSpec:
     disable: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    for_: str | None = None  # Prometheus ``for:``; none by default (the short window confirms)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class SLO:
     period_days: float = 30.0
     labels: Mapping[str, str] = field(default_factory=dict)
     source: str = ""  # the file it came from, for error messages
+    spec_version: str = NATIVE_VERSION
 
     @property
     def id(self) -> str:
@@ -237,7 +239,7 @@ def _period_days(where: str, value: Any) -> float:
     return seconds / 86400
 
 
-_ALERT_KEYS = {"disable", "labels", "annotations"}
+_ALERT_KEYS = {"disable", "labels", "annotations", "for"}
 
 
 def _alert(where: str, obj: Any) -> AlertSpec:
@@ -247,10 +249,17 @@ def _alert(where: str, obj: Any) -> AlertSpec:
     disable = obj.get("disable", False)
     if not isinstance(disable, bool):
         raise SLOSpecError(f"{where}: field disable: expected true or false")
+    for_ = obj.get("for")
+    if for_ is not None:
+        try:
+            for_ = durations.normalize(str(for_))
+        except ValueError as err:
+            raise SLOSpecError(f"{where}: field for: {err}") from None
     return AlertSpec(
         disable=disable,
         labels=_labels(where, obj.get("labels"), "labels"),
         annotations=_labels(where, obj.get("annotations"), "annotations"),
+        for_=for_,
     )
 
 
@@ -276,7 +285,14 @@ def _alerting(where: str, obj: Any) -> Alerting:
 _SLO_KEYS = {"name", "objective", "description", "labels", "sli", "alerting"}
 
 
-def _slo(where: str, raw: dict[str, Any], service: str, period_days: float, source: str) -> SLO:
+def _slo(
+    where: str,
+    raw: dict[str, Any],
+    service: str,
+    period_days: float,
+    source: str,
+    spec_version: str,
+) -> SLO:
     name = _str(where, raw["name"], "name")
     return SLO(
         service=service,
@@ -288,6 +304,7 @@ def _slo(where: str, raw: dict[str, Any], service: str, period_days: float, sour
         period_days=period_days,
         labels=_labels(where, raw.get("labels"), "labels"),
         source=source,
+        spec_version=spec_version,
     )
 
 
@@ -314,7 +331,7 @@ def _read_native(doc: dict[str, Any], source: str) -> list[SLO]:
         )
         period = _period_days(where, raw["period"]) if "period" in raw else default_period
         service = _str(where, raw["service"], "service")
-        slos.append(_slo(where, raw, service, period, source))
+        slos.append(_slo(where, raw, service, period, source, NATIVE_VERSION))
     return slos
 
 
@@ -329,7 +346,7 @@ def _read_sloth(doc: dict[str, Any], source: str) -> list[SLO]:
     for i, raw in enumerate(top["slos"]):
         where = _slo_where(source, i, raw)
         raw = _keys(where, raw, _SLO_KEYS, {"name", "objective", "sli", "alerting"})
-        slo = _slo(where, raw, service, 30.0, source)
+        slo = _slo(where, raw, service, 30.0, source, SLOTH_VERSION)
         if isinstance(slo.sli, LatencySLI):
             raise SLOSpecError(
                 f"{source}: slo {slo.name!r}: field sli.latency: not part of Sloth's format; "

@@ -11,9 +11,11 @@ check for the series ordinary traffic produces): errors are ``service_error_with
 ``service_error_with_type{error_type="serviceerror_ResourceExhausted"}`` and in
 ``service_errors_resource_exhausted{resource_exhausted_cause="RpsLimit",
 resource_exhausted_scope="Namespace"}``; persistence latency is the ``persistence_latency``
-histogram in seconds. Matching's poll counters carry worker-versioning labels, and 1.32 also
-emits ``pri_poll_success*`` twins from the priority matcher (same counts; not used here).
-Activities dispatched eagerly never pass through a poll. ``approximate_backlog_*`` appear per
+histogram in seconds; history counts closed executions in ``workflow_success``, ``_failed``,
+``_timeout``, ``_terminate`` and ``_cancel``, labelled ``workflowType`` (camel case). Matching's
+poll counters carry worker-versioning labels, and 1.32 also emits ``pri_poll_success*`` twins
+from the priority matcher (same counts; not used here). Activities dispatched eagerly never pass
+through a poll. ``approximate_backlog_*`` appear per
 partition (the dev server has four) once tasks wait, with the same versioning labels and, for the
 count, a ``task_priority``.
 """
@@ -75,6 +77,16 @@ POLL_SUCCESS_SYNC = _m(
     "poll_success_sync", C, "Polls that returned a task matched synchronously.", _POLL
 )
 RESTARTS = _m("restarts", C, "Server service (re)starts.", ("service_name",))
+# How workflow executions closed, counted by history once per closed run. The only place a
+# timed-out or terminated execution is counted: the SDK never sees those. Note ``workflowType``.
+_CLOSED = ("namespace", "namespace_state", "operation", "service_name", "taskqueue", "workflowType")
+WORKFLOW_SUCCESS = _m("workflow_success", C, "Workflow executions that completed.", _CLOSED)
+WORKFLOW_FAILED = _m("workflow_failed", C, "Workflow executions that failed.", _CLOSED)
+WORKFLOW_TIMEOUT = _m(
+    "workflow_timeout", C, "Workflow executions that hit their execution or run timeout.", _CLOSED
+)
+WORKFLOW_TERMINATE = _m("workflow_terminate", C, "Workflow executions terminated.", _CLOSED)
+WORKFLOW_CANCEL = _m("workflow_cancel", C, "Workflow executions cancelled on request.", _CLOSED)
 UP = Metric(
     "up",
     MetricType.GAUGE,
@@ -96,5 +108,10 @@ SERVER_METRICS: tuple[Metric, ...] = (
     POLL_SUCCESS,
     POLL_SUCCESS_SYNC,
     RESTARTS,
+    WORKFLOW_SUCCESS,
+    WORKFLOW_FAILED,
+    WORKFLOW_TIMEOUT,
+    WORKFLOW_TERMINATE,
+    WORKFLOW_CANCEL,
     UP,
 )

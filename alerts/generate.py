@@ -1,0 +1,93 @@
+"""Everything ``dictobs rules generate`` writes, built in memory first and then written atomically.
+
+Outputs (under ``alerts/generated/`` unless told otherwise)::
+
+    slo-rules.yaml               recording rules and burn-rate alerts of every SLO
+    operational-alerts.yaml      alerts on the worker, exporter and server metrics
+    k8s/slo-rules.yaml           the same, as PrometheusRule resources
+    k8s/operational-alerts.yaml
+
+and, next to the hand-written promtool tests, one generated test file per SLO
+(``alerts/tests/slo-<id>-test.yaml``). A spec error raises before anything is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alerts import operational, render, slo_rules, slo_tests
+from alerts.config import DEFAULT, RulesConfig
+from alerts.slo_spec import DEFAULT_PATH, SLO, load_many
+from dictobs.files import write_atomically
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+GENERATED_DIR = PACKAGE_DIR / "generated"
+TESTS_DIR = PACKAGE_DIR / "tests"
+SLO_RULES = "slo-rules.yaml"
+OPERATIONAL = "operational-alerts.yaml"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it: generated text must not depend on
+    where the checkout lives."""
+    path = path.resolve()
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def rule_files(slos: list[SLO], sources: list[Path], cfg: RulesConfig = DEFAULT) -> dict[str, str]:
+    """Relative path → content of every rule file."""
+    source = ", ".join(_shown(p) for p in sources)
+    slo_groups = slo_rules.groups(slos, cfg)
+    ops_groups = operational.groups(cfg)
+    ops_source = "alerts/operational (python)"
+    return {
+        SLO_RULES: render.rule_file(slo_groups, source),
+        OPERATIONAL: render.rule_file(ops_groups, ops_source),
+        f"k8s/{SLO_RULES}": render.prometheus_rule("dict-observability-slos", slo_groups, source),
+        f"k8s/{OPERATIONAL}": render.prometheus_rule(
+            "dict-observability-operational", ops_groups, ops_source
+        ),
+    }
+
+
+def build(
+    slo_paths: list[Path] | None = None,
+    out_dir: Path = GENERATED_DIR,
+    tests_dir: Path | None = TESTS_DIR,
+    cfg: RulesConfig = DEFAULT,
+) -> dict[Path, str]:
+    """Absolute path → content of every file ``generate`` writes."""
+    sources = slo_paths or [DEFAULT_PATH]
+    slos = load_many(sources)
+    files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg).items()}
+    if tests_dir is not None:
+        rules_path = out_dir / SLO_RULES
+        for name, text in slo_tests.test_files(slos, rules_path, tests_dir).items():
+            files[tests_dir / name] = text
+    return files
+
+
+def generate(
+    slo_paths: list[Path] | None = None,
+    out_dir: Path = GENERATED_DIR,
+    tests_dir: Path | None = TESTS_DIR,
+    cfg: RulesConfig = DEFAULT,
+) -> list[Path]:
+    """Write every output; returns the paths written, in order."""
+    files = build(slo_paths, out_dir, tests_dir, cfg)
+    for path, text in files.items():
+        write_atomically(path, text)
+    return list(files)
+
+
+def stale(files: dict[Path, str]) -> list[Path]:
+    """The files whose committed content differs from what the generator produces."""
+    return [
+        path
+        for path, text in files.items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]

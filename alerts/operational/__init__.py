@@ -1,0 +1,18 @@
+"""Operational alerts on metrics that exist: one module per subject, one rule group each.
+
+The specification's four alerts (TSP-001 §7.4) are here rewritten on real series: its
+``temporal_taskqueue_depth`` and ``temporal_workflow_duration_seconds{workflow_id=...}`` are
+emitted by nothing, and a workflow id must never be a label.
+"""
+
+from __future__ import annotations
+
+from alerts.config import DEFAULT, RulesConfig
+from alerts.operational import claims, exporter, server, worker, workflows
+from alerts.operational.common import Group
+
+SUBJECTS = (workflows, worker, claims, server, exporter)
+
+
+def groups(cfg: RulesConfig = DEFAULT) -> list[Group]:
+    return [subject.group(cfg) for subject in SUBJECTS]

@@ -1,0 +1,58 @@
+"""Claims against their 30-day deadline, from the exporter's visibility counts.
+
+TSP-001 §7.4 asked for ``temporal_workflow_duration_seconds{workflow_type=...} > 28d`` per
+workflow id: no component emits that, and a workflow id must not be a label. The exporter counts
+open claims by deadline instead; the claim ids are one visibility query away (runbook).
+"""
+
+from __future__ import annotations
+
+from alerts.config import RulesConfig
+from alerts.operational.common import Group, alert
+from alerts.operational.common import group as make_group
+from alerts.promql import sel
+from dictobs.catalog import exporter
+
+
+def near_deadline(cfg: RulesConfig) -> str:
+    near = sel(exporter.CLAIMS_NEAR_DEADLINE, job=cfg.exporter_job, namespace=cfg.namespace)
+    return f"max by (namespace, window) ({near}) > 0"
+
+
+def past_deadline(cfg: RulesConfig) -> str:
+    overdue = sel(exporter.CLAIMS_OVERDUE, job=cfg.exporter_job, namespace=cfg.namespace)
+    return f"max by (namespace) ({overdue}) > 0"
+
+
+def group(cfg: RulesConfig) -> Group:
+    return make_group(
+        "dict-claims",
+        [
+            alert(
+                cfg,
+                "ClaimWorkflowNearing30DayExpiration",
+                near_deadline(cfg),
+                for_="1h",
+                # Claims nobody decides run to their deadline by design: this is for the
+                # dashboard and the ticket queue, not a page.
+                severity="info",
+                summary="Open claims are close to their 30-day deadline.",
+                description=(
+                    "{{ $value | humanize }} open claims in namespace {{ $labels.namespace }} "
+                    "reach their deadline within {{ $labels.window }}."
+                ),
+            ),
+            alert(
+                cfg,
+                "ClaimWorkflowPastDeadline",
+                past_deadline(cfg),
+                for_="10m",
+                severity="critical",
+                summary="Open claims are past their 30-day deadline.",
+                description=(
+                    "{{ $value | humanize }} claims in namespace {{ $labels.namespace }} are "
+                    "still open after their deadline: the automatic resolution did not happen."
+                ),
+            ),
+        ],
+    )

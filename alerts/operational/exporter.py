@@ -1,0 +1,58 @@
+"""The claim exporter itself: scraped, and refreshing from Temporal."""
+
+from __future__ import annotations
+
+from alerts.config import RulesConfig
+from alerts.operational.common import Group, alert
+from alerts.operational.common import group as make_group
+from alerts.promql import sel
+from dictobs.catalog import exporter, server
+
+
+def down(cfg: RulesConfig) -> str:
+    up = sel(server.UP, job=cfg.exporter_job)
+    return f"{up} == 0\nor\nabsent({up})"
+
+
+def stale(cfg: RulesConfig) -> str:
+    # An exporter that never completed a refresh serves no last-success time at all, only
+    # dict_exporter_up 0: that is stale too.
+    last = sel(exporter.EXPORTER_LAST_SUCCESS, job=cfg.exporter_job)
+    up = sel(exporter.EXPORTER_UP, job=cfg.exporter_job)
+    return (
+        f"time() - max by (job) ({last}) > {cfg.exporter_stale_seconds}\n"
+        f"or\nmax by (job) ({up}) == 0 unless on (job) max by (job) ({last})"
+    )
+
+
+def group(cfg: RulesConfig) -> Group:
+    return make_group(
+        "dict-exporter",
+        [
+            alert(
+                cfg,
+                "DictExporterDown",
+                down(cfg),
+                for_="5m",
+                severity="warning",
+                summary="Prometheus cannot scrape the claim exporter.",
+                description=(
+                    "{{ $labels.job }} has been down or missing from the scrape targets for 5m: "
+                    "claim deadline and backlog alerts are blind."
+                ),
+            ),
+            alert(
+                cfg,
+                "DictExporterStale",
+                stale(cfg),
+                for_="5m",
+                severity="warning",
+                summary="The claim exporter serves stale numbers.",
+                description=(
+                    "{{ $labels.job }} has not completed a refresh from Temporal for more than "
+                    f"{cfg.exporter_stale_seconds}s (or never since it started): Temporal is "
+                    "unreachable, slow, or refuses the exporter's credentials."
+                ),
+            ),
+        ],
+    )

@@ -1,0 +1,152 @@
+"""The Temporal server: up, frontend errors, persistence latency, matching, rate limits.
+
+Server metrics have no ``_total`` suffix and carry ``service_name`` (frontend, history,
+matching, worker); see ``dictobs/catalog/server.py`` for what was checked on a real server.
+"""
+
+from __future__ import annotations
+
+from alerts.config import RulesConfig, client_error_regex
+from alerts.operational.common import Group, alert, increased
+from alerts.operational.common import group as make_group
+from alerts.promql import nrx, sel
+from dictobs.catalog import server
+
+
+def history_down(cfg: RulesConfig) -> str:
+    # TSP-001 §7.4 checked only up == 0: a target that vanished from discovery has no `up` at
+    # all, and a server whose history role died still answers scrapes. Every history process
+    # serves `restarts{service_name="history"}` from its start; when none does, whatever the
+    # reason (target down, gone, or the role stopped), history is down. One alert, one series.
+    history = sel(server.RESTARTS, job=cfg.server_job, service_name="history")
+    return f"absent({history})"
+
+
+def target_down(cfg: RulesConfig) -> str:
+    return f"{sel(server.UP, job=cfg.server_job)} == 0"
+
+
+def frontend_error_ratio(cfg: RulesConfig) -> str:
+    errors = sel(
+        server.SERVICE_ERROR_WITH_TYPE,
+        job=cfg.server_job,
+        service_name="frontend",
+        error_type=nrx(client_error_regex()),
+    )
+    requests = sel(server.SERVICE_REQUESTS, job=cfg.server_job, service_name="frontend")
+    return (
+        f"sum by (job) (rate({errors}[5m]))\n/\nsum by (job) (rate({requests}[5m]))\n"
+        f"> {cfg.frontend_error_ratio:g}"
+    )
+
+
+def persistence_latency(cfg: RulesConfig) -> str:
+    m = server.PERSISTENCE_LATENCY
+    buckets = sel(m, m.bucket, job=cfg.server_job)
+    return (
+        f"histogram_quantile(0.99, sum by (job, service_name, le) (rate({buckets}[5m])))\n"
+        f"> {cfg.persistence_p99_seconds:g}"
+    )
+
+
+def sync_match_low(cfg: RulesConfig) -> str:
+    common = {
+        "job": cfg.server_job,
+        "namespace": cfg.namespace,
+        "taskqueue": cfg.server_task_queue,
+    }
+    sync = sel(server.POLL_SUCCESS_SYNC, **common)
+    total = sel(server.POLL_SUCCESS, **common)
+    by = "sum by (namespace, taskqueue, task_type)"
+    return f"{by} (rate({sync}[10m]))\n/\n{by} (rate({total}[10m]))\n< {cfg.sync_match_ratio:g}"
+
+
+def resource_exhausted(cfg: RulesConfig) -> str:
+    rejected = sel(server.SERVICE_ERRORS_RESOURCE_EXHAUSTED, job=cfg.server_job)
+    return increased(rejected, "5m", "service_name, resource_exhausted_cause")
+
+
+def group(cfg: RulesConfig) -> Group:
+    return make_group(
+        "temporal-server",
+        [
+            alert(
+                cfg,
+                "TemporalHistoryServiceDown",
+                history_down(cfg),
+                for_="2m",
+                severity="critical",
+                summary="The Temporal history service is down or not scraped.",
+                description=(
+                    "No history service metrics from {{ $labels.job }} for 2m: the server is "
+                    "down, gone from the scrape targets, or its history role stopped. "
+                    "Workflows make no progress."
+                ),
+            ),
+            alert(
+                cfg,
+                "TemporalServerTargetDown",
+                target_down(cfg),
+                for_="5m",
+                severity="warning",
+                summary="Prometheus cannot scrape a Temporal server instance.",
+                description=(
+                    "{{ $labels.job }} {{ $labels.instance }} has failed its scrapes for 5m: "
+                    "that instance is down or unreachable, and its metrics are missing."
+                ),
+            ),
+            alert(
+                cfg,
+                "TemporalFrontendErrorRatioHigh",
+                frontend_error_ratio(cfg),
+                for_="10m",
+                severity="critical",
+                summary="The Temporal frontend fails requests with server errors.",
+                description=(
+                    "{{ $value | humanizePercentage }} of frontend requests failed with a "
+                    "server-side error over 5m "
+                    f"(threshold {cfg.frontend_error_ratio:.0%}; client errors excluded)."
+                ),
+            ),
+            alert(
+                cfg,
+                "TemporalPersistenceLatencyHigh",
+                persistence_latency(cfg),
+                for_="10m",
+                severity="warning",
+                summary="Temporal's database calls are slow.",
+                description=(
+                    "p99 persistence latency of the {{ $labels.service_name }} service is "
+                    "{{ $value | humanizeDuration }} "
+                    f"(threshold {cfg.persistence_p99_seconds:g}s for 10m)."
+                ),
+            ),
+            alert(
+                cfg,
+                "TemporalSyncMatchRateLow",
+                sync_match_low(cfg),
+                for_="15m",
+                severity="warning",
+                summary="Tasks on the DICT queue are rarely handed straight to a waiting poller.",
+                description=(
+                    "Only {{ $value | humanizePercentage }} of {{ $labels.task_type }} polls on "
+                    "{{ $labels.taskqueue }} matched synchronously over 10m "
+                    f"(threshold {cfg.sync_match_ratio:.0%}): tasks go through the backlog, "
+                    "workers do not keep up."
+                ),
+            ),
+            alert(
+                cfg,
+                "TemporalResourceExhausted",
+                resource_exhausted(cfg),
+                for_="5m",
+                severity="warning",
+                summary="The Temporal server rejects requests with RESOURCE_EXHAUSTED.",
+                description=(
+                    "{{ $labels.service_name }} rejected {{ $value | humanize }} requests in 5m "
+                    "(cause {{ $labels.resource_exhausted_cause }}): a rate limit or a busy "
+                    "workflow is throttling callers."
+                ),
+            ),
+        ],
+    )

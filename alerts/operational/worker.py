@@ -1,0 +1,158 @@
+"""Worker capacity and the task queue: schedule-to-start, slots, pollers, backlog."""
+
+from __future__ import annotations
+
+from alerts.config import RulesConfig
+from alerts.operational.common import Group, Rule, alert
+from alerts.operational.common import group as make_group
+from alerts.promql import rx, sel
+from dictobs.catalog import Metric, exporter, sdk, server
+
+
+def _p99(cfg: RulesConfig, metric: Metric) -> str:
+    buckets = sel(
+        metric,
+        metric.bucket,
+        job=cfg.worker_job,
+        namespace=cfg.namespace,
+        task_queue=cfg.task_queue,
+    )
+    return f"histogram_quantile(0.99, sum by (namespace, task_queue, le) (rate({buckets}[5m])))"
+
+
+def _schedule_to_start(cfg: RulesConfig, name: str, metric: Metric, what: str) -> list[Rule]:
+    rules = []
+    for severity, threshold in (
+        ("warning", cfg.schedule_to_start_warning_seconds),
+        ("critical", cfg.schedule_to_start_critical_seconds),
+    ):
+        rules.append(
+            alert(
+                cfg,
+                name,
+                f"{_p99(cfg, metric)}\n> {threshold:g}",
+                for_="10m",
+                severity=severity,
+                summary=f"{what} wait too long for a worker.",
+                description=(
+                    "p99 schedule-to-start of " + what.lower() + " on {{ $labels.task_queue }} "
+                    "is {{ $value | humanizeDuration }} "
+                    f"(threshold {threshold:g}s for 10m): workers are too few or saturated."
+                ),
+            )
+        )
+    return rules
+
+
+def slots_exhausted(cfg: RulesConfig) -> str:
+    slots = sel(
+        sdk.WORKER_TASK_SLOTS_AVAILABLE,
+        job=cfg.worker_job,
+        namespace=cfg.namespace,
+        task_queue=cfg.task_queue,
+    )
+    return f"max by (namespace, task_queue, worker_type) ({slots}) == 0"
+
+
+def no_pollers(cfg: RulesConfig) -> str:
+    # The server's view (via the exporter) per task type, and the workers' own: a worker that
+    # is gone serves no temporal_num_pollers at all.
+    seen = sel(
+        exporter.TASK_QUEUE_POLLERS,
+        job=cfg.exporter_job,
+        namespace=cfg.namespace,
+        task_queue=cfg.task_queue,
+    )
+    own = sel(
+        sdk.NUM_POLLERS,
+        job=cfg.worker_job,
+        namespace=cfg.namespace,
+        task_queue=cfg.task_queue,
+        poller_type=rx("workflow_task|activity_task"),
+    )
+    # Grouped alike, the two views give one alert per queue, whichever sees it first.
+    by = "by (namespace, task_queue)"
+    return f"min {by} ({seen}) == 0\nor\nmax {by} (absent({own}))"
+
+
+def backlog_high(cfg: RulesConfig) -> str:
+    # Two views of the same backlog: the exporter's DescribeTaskQueue and matching's gauge,
+    # summed over partitions. Either above the threshold alerts; the server's task_type
+    # ("Workflow") is spelled as the exporter's ("workflow") so that both give one alert.
+    described = sel(
+        exporter.TASK_QUEUE_BACKLOG,
+        job=cfg.exporter_job,
+        namespace=cfg.namespace,
+        task_queue=cfg.task_queue,
+    )
+    matching = sel(
+        server.APPROXIMATE_BACKLOG_COUNT,
+        job=cfg.server_job,
+        namespace=cfg.namespace,
+        taskqueue=cfg.server_task_queue,
+    )
+    for server_type, ours in (("Workflow", "workflow"), ("Activity", "activity")):
+        matching = f'label_replace({matching}, "task_type", "{ours}", "task_type", "{server_type}")'
+    return (
+        f"max by (namespace, task_type) ({described}) > {cfg.backlog_tasks}\n"
+        f"or\nsum by (namespace, task_type) ({matching}) > {cfg.backlog_tasks}"
+    )
+
+
+def group(cfg: RulesConfig) -> Group:
+    return make_group(
+        "dict-worker",
+        [
+            *_schedule_to_start(
+                cfg,
+                "TemporalWorkflowTaskScheduleToStartSlow",
+                sdk.WORKFLOW_TASK_SCHEDULE_TO_START,
+                "Workflow tasks",
+            ),
+            *_schedule_to_start(
+                cfg,
+                "TemporalActivityScheduleToStartSlow",
+                sdk.ACTIVITY_SCHEDULE_TO_START,
+                "Activity tasks",
+            ),
+            alert(
+                cfg,
+                "TemporalWorkerTaskSlotsExhausted",
+                slots_exhausted(cfg),
+                for_="5m",
+                severity="warning",
+                summary="A worker has no free task slots.",
+                description=(
+                    "{{ $labels.worker_type }} slots on {{ $labels.task_queue }} have been "
+                    "fully used for 5m: new tasks queue up until a slot frees."
+                ),
+            ),
+            alert(
+                cfg,
+                "TemporalTaskQueueNoPollers",
+                no_pollers(cfg),
+                for_="5m",
+                severity="critical",
+                summary="No worker polls the DICT task queue.",
+                description=(
+                    "Nothing has polled {{ $labels.task_queue }} in namespace "
+                    "{{ $labels.namespace }} for workflow or activity tasks for 5m, or no "
+                    "worker serves its poller metrics: claims are not being processed."
+                ),
+                labels={"task_queue": cfg.task_queue},
+            ),
+            alert(
+                cfg,
+                "TemporalTaskQueueBacklogHigh",
+                backlog_high(cfg),
+                for_="10m",
+                severity="warning",
+                summary="The DICT task queue has a large backlog.",
+                description=(
+                    f"{{{{ $value | humanize }}}} {{{{ $labels.task_type }}}} tasks wait on "
+                    f"{cfg.task_queue} (threshold {cfg.backlog_tasks} for 10m)."
+                ),
+                labels={"task_queue": cfg.task_queue},
+            ),
+        ],
+    )
