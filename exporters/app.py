@@ -128,7 +128,8 @@ class Exporter:
 
     def _taker(self, api: TemporalApi) -> Any:
         async def take(now: Any) -> snapshot.Snapshot:
-            return await snapshot.take(api, self.config, now)
+            previous = self.refresher.state.snapshot if self.refresher else None
+            return await snapshot.take(api, self.config, now, previous)
 
         return take
 

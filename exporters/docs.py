@@ -1,4 +1,5 @@
-"""The tables in ``docs/exporter.md``, generated from the metric catalog and the settings table.
+"""The exporter's tables in ``docs/exporter.md`` and the README, generated from the metric
+catalog and the settings table.
 
 ``python -m exporters.docs`` rewrites the generated blocks in place; a test fails when the
 committed document differs from what this module generates.
@@ -6,20 +7,17 @@ committed document differs from what this module generates.
 
 from __future__ import annotations
 
-import os
-import re
 import sys
-import tempfile
 from pathlib import Path
 
+from dictobs import docblocks
 from dictobs.catalog.exporter import EXPORTER_METRICS
+from dictobs.docblocks import cell as _cell
 from exporters.settings_table import SETTINGS
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "exporter.md"
-_BLOCK = re.compile(
-    r"(<!-- BEGIN GENERATED: (?P<name>[a-z]+) -->\n).*?(<!-- END GENERATED: (?P=name) -->)",
-    re.DOTALL,
-)
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "exporter.md"
+README = ROOT / "README.md"
 
 
 def metrics_table() -> str:
@@ -48,33 +46,12 @@ GENERATORS = {"metrics": metrics_table, "settings": settings_table}
 
 def render(text: str) -> str:
     """``text`` with every generated block replaced by what the generators produce now."""
-
-    def block(match: re.Match[str]) -> str:
-        return match.group(1) + GENERATORS[match.group("name")]() + match.group(3)
-
-    return _BLOCK.sub(block, text)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def main(argv: list[str]) -> int:
-    current = DOC.read_text()
-    wanted = render(current)
-    if "--check" in argv:
-        if current != wanted:
-            print(f"{DOC} is out of date: run python -m exporters.docs", file=sys.stderr)
-            return 1
-        return 0
-    if current != wanted:
-        fd, tmp = tempfile.mkstemp(dir=DOC.parent, prefix=".exporter.md.")
-        with os.fdopen(fd, "w") as out:
-            out.write(wanted)
-        os.replace(tmp, DOC)
-        print(f"updated {DOC}")
-    return 0
+    return docblocks.render(text, GENERATORS)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(
+        docblocks.main(
+            {DOC: GENERATORS, README: GENERATORS}, sys.argv[1:], "python -m exporters.docs"
+        )
+    )

@@ -1,9 +1,9 @@
 """The claim's searchable state: custom search attributes set at start and on every transition.
 
-The claim exporter counts open claims by status (``GROUP BY DictClaimStatus``) and by deadline
-(``DictClaimDeadline < '<time>'``), so a claim carries its status, its deadline and the two
-institutions from the moment it starts (the starter sets them) and the workflow updates the
-status each time it moves.
+The claim exporter counts open claims by status (one count per ``DictClaimStatus`` value: SQL
+visibility groups by ``ExecutionStatus`` only) and by deadline (``DictClaimDeadline < '<time>'``),
+so a claim carries its status, its deadline and the two institutions from the moment it starts
+(the starter sets them) and the workflow updates the status each time it moves.
 """
 
 from __future__ import annotations

@@ -89,3 +89,33 @@ async def test_calls_are_bounded_by_the_configuration_not_the_number_of_claims()
     assert calls[0] == calls[1] <= bound
     # The widest gap (30d..90d at 1 minute) takes 17 halvings: the search is logarithmic.
     assert age.max_search_calls(THRESHOLDS, RESOLUTION, MAX_AGE) == 18
+
+
+async def bracket_of(counter: FakeCounter) -> age.Bracket | None:
+    rungs = await age.ladder(counter.count_older, THRESHOLDS)
+    return await age.oldest_bracket(counter.count_older, THRESHOLDS, rungs, RESOLUTION, MAX_AGE)
+
+
+async def test_the_next_refresh_finds_the_same_oldest_claim_in_two_counts():
+    clock = FakeClock()
+    counter = FakeCounter(clock, [DAY * 12.3, DAY * 2, timedelta(hours=3)])
+    previous = await bracket_of(counter)
+    assert previous is not None
+    then = clock.now
+    clock.now += timedelta(seconds=30)
+    counter.calls = 0
+    again = await age.recheck(counter.count_older, previous.moved(then, clock.now), RESOLUTION)
+    assert again is not None and counter.calls == age.RECHECK_CALLS
+    oldest = again.oldest(RESOLUTION)
+    assert oldest <= DAY * 12.3 + timedelta(seconds=30) < oldest + 2 * RESOLUTION
+
+
+async def test_the_previous_bracket_is_dropped_when_the_oldest_claim_closes_or_one_shows_late():
+    clock = FakeClock()
+    counter = FakeCounter(clock, [DAY * 12.3, DAY * 2])
+    previous = await bracket_of(counter)
+    assert previous is not None
+    counter.starts.remove(clock.now - DAY * 12.3)  # the oldest claim closed
+    assert await age.recheck(counter.count_older, previous, RESOLUTION) is None
+    counter.starts.append(clock.now - DAY * 20)  # an older one, seen late by visibility
+    assert await age.recheck(counter.count_older, previous, RESOLUTION) is None

@@ -94,6 +94,18 @@ async def test_a_refresh_counts_claims_by_status_type_age_and_deadline(server, c
     assert snap.closed_by_outcome["completed"] == 0
 
 
+async def test_the_next_refresh_gives_the_same_numbers_with_fewer_calls(server, client, seeded):
+    config = exporter_config(server, age_thresholds="2s,1h", oldest_age__resolution="100ms")
+    now = seeded["young_at"] + timedelta(seconds=0.5)
+    cold_calls, warm_calls = CallStats(), CallStats()
+    cold = await snapshot.take(api_for(client, cold_calls), config, now)
+    warm = await snapshot.take(api_for(client, warm_calls), config, now, previous=cold)
+    assert warm.older_than == cold.older_than
+    assert warm.oldest_age_seconds == cold.oldest_age_seconds
+    assert warm.claims_by_status == cold.claims_by_status
+    assert warm_calls.total() < cold_calls.total()
+
+
 async def test_metrics_pass_promtool_and_show_a_growing_backlog(server, client, seeded):
     config = exporter_config(server, age_thresholds="1s,1h")
     with Exporter(config) as exporter:
