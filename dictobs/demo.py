@@ -38,33 +38,56 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=_run)
 
 
+def say(line: str) -> None:
+    """Each line as it happens, also when the output goes to a pipe or a file."""
+    print(line, flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     ports = DemoPorts(**{name: getattr(args, f"{name}_port") for name in DemoPorts().as_dict()})
-    print(f"dictobs demo: state and logs in {args.run_dir}/ (namespace {settings.NAMESPACE})")
+    say(f"dictobs demo: state and logs in {args.run_dir}/ (namespace {settings.NAMESPACE})")
     signal.signal(signal.SIGTERM, _interrupt)
+    # Even when started in the background by a script, which would have SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with ExitStack() as stack:
         stack_ = DemoStack(args.run_dir, ports)
-        stack.callback(stack_.stop)
+        stack.callback(_stop, stack_)
         try:
-            stack_.start(print)
-        except ServiceError as err:
+            stack_.start(say)
+        except (ServiceError, FileNotFoundError) as err:  # a service, or a binary missing
             raise CLIError(f"the demo could not start: {err}") from None
-        from dictobs.demo_claims import run_claims  # the worker's code: loaded only to run it
+        # The worker's code: loaded only to run it.
+        from dictobs.demo_claims import run_claims
+        from worker.bridge.admin import SimulatorAdminError
+        from worker.starter import ClaimError
 
-        run_claims(stack_, print)
-        stack_.show(print)
-        if args.once:
-            return 0
-        print("\nEverything is running. Press Ctrl-C to stop it all.")
         try:
-            while stack_.healthy():
+            ran = run_claims(stack_, say)
+        except (ClaimError, SimulatorAdminError, TimeoutError, FileNotFoundError) as err:
+            raise CLIError(f"a claim did not go through: {err} (logs in {args.run_dir}/)") from None
+        stack_.show(say, since=ran.settled_at)
+        if args.once:
+            say("\n--once: stopping everything ...")
+            return 0
+        stack_.where(say, ran.waiting_claim_id)
+        say("\nEverything is running. Press Ctrl-C to stop it all.")
+        try:
+            while not (stopped := stack_.stopped()):
                 time.sleep(1)
         except KeyboardInterrupt:
-            print("\nstopping ...")
+            say("\nstopping ...")
             return 0
-        print("a part of the demo stopped on its own; see the logs above", file=sys.stderr)
+        for service in stopped:
+            print(f"{service.name} stopped on its own: see {service.log_path}", file=sys.stderr)
         return 1
     return 0  # pragma: no cover - the with block always returns
+
+
+def _stop(stack_: DemoStack) -> None:
+    """Stop every part; a second Ctrl-C must not interrupt this and leave some running."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    stack_.stop()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -9,8 +9,10 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from temporalio.client import Client
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
 from dictobs import binaries, settings
@@ -33,11 +35,18 @@ KEYS = (
     "joao.souza@example.com",
     "+5511977770002",
 )
+TWICE_KEY, EXPIRY_KEY = "ana.costa@example.com", "+5521966660003"
 
 
-def run_claims(stack: DemoStack, say: Say) -> None:
+@dataclass(frozen=True)
+class Ran:
+    settled_at: float  # unix time once the live claims were where the demo left them
+    waiting_claim_id: str  # a claim still waiting for the owner's decision
+
+
+def run_claims(stack: DemoStack, say: Say) -> Ran:
     say("\nClaims:")
-    asyncio.run(_run(stack, say))
+    return asyncio.run(_run(stack, say))
 
 
 def _claim(key: str) -> ClaimInput:
@@ -59,26 +68,38 @@ async def _waiting(client: Client, claim: ClaimInput, timeout: float = 30.0) -> 
         await asyncio.sleep(0.2)
 
 
-async def _run(stack: DemoStack, say: Say) -> None:
+def _line(what: str, claim: ClaimInput, state: ClaimState, note: str = "") -> str:
+    return f"  {what:<34} key {mask_key(claim.entry_key):<26} -> {state.status}{note}"
+
+
+async def _run(stack: DemoStack, say: Say) -> Ran:
     client = await Client.connect(stack.env["TEMPORAL_ADDRESS"], namespace=settings.NAMESPACE)
     bridge = stack.env["BRIDGE_ADDRESS"]
 
-    async def through(claim: ClaimInput, confirm: bool | None, what: str) -> None:
+    async def through(claim: ClaimInput, confirm: bool | None) -> ClaimState:
         handle = await start_claim(client, claim)
         state = await _waiting(client, claim)
         if confirm is not None:
             await decide_claim(client, claim.claim_id, confirm)
             state = await handle.result()
-        say(f"  {what:<34} key {mask_key(claim.entry_key):<26} -> {state.status}")
+        return state
 
-    await through(_claim(KEYS[0]), True, "confirmed by the owner")
-    await through(_claim(KEYS[1]), False, "rejected by the owner")
+    for key, confirm, what in (
+        (KEYS[0], True, "confirmed by the owner"),
+        (KEYS[1], False, "rejected by the owner"),
+    ):
+        claim = _claim(key)
+        say(_line(what, claim, await through(claim, confirm)))
 
     admin.set_fault(bridge, Fault(method="CreateClaim", fail_next=2))
-    await through(_claim(KEYS[2]), None, "Bridge failed twice, retried")
+    claim = _claim(KEYS[2])
+    state = await through(claim, None)
+    failed = admin.get_stats(bridge).injected_failures.get("CreateClaim", 0)
     admin.clear_faults(bridge)
+    say(_line(f"Bridge failed {failed} times, retried", claim, state))
     for key in KEYS[3:]:
-        await through(_claim(key), None, "waiting for the owner's decision")
+        claim = _claim(key)
+        say(_line("waiting for the owner's decision", claim, await through(claim, None)))
 
     first = _claim(KEYS[0])
     for bad, why in (
@@ -89,33 +110,36 @@ async def _run(stack: DemoStack, say: Say) -> None:
             await start_claim(client, bad)
         except ClaimError as err:
             say(f"  refused, {why}: {err}")
-    claim = _claim("ana.costa@example.com")
+    claim = _claim(TWICE_KEY)
     await start_claim(client, claim)
     try:
         await start_claim(client, claim)
     except ClaimError as err:
         say(f"  refused, started twice: {err}")
     await _waiting(client, claim)
+    settled_at = time.time()
     await _expiry(bridge, say)
+    return Ran(settled_at, claim.claim_id)
 
 
 async def _expiry(bridge: str, say: Say) -> None:
     """The 30-day auto-cancel, on the time-skipping test server: a month in about a second."""
+    # The test server does not advertise every capability of a real server and the SDK warns
+    # about it on stderr, in the middle of the demo's output: only errors, for this one.
+    quiet = TelemetryConfig(logging=LoggingConfig(TelemetryFilter("ERROR", "ERROR")))
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(binaries.temporal_test_server())
+        test_server_existing_path=str(binaries.temporal_test_server()),
+        runtime=Runtime(telemetry=quiet),
     )
     try:
         await search_attributes.ensure_registered(env.client)
         async with running_worker(env.client, bridge, metrics=False):
-            claim = _claim("+5521966660003")
+            claim = _claim(EXPIRY_KEY)
             handle = await start_claim(env.client, claim)
             began = time.monotonic()
             state = await handle.result()
         took = time.monotonic() - began
-        say(
-            f"  {'nobody decided for ' + str(CLAIM_PERIOD.days) + ' days':<34} "
-            f"key {mask_key(claim.entry_key):<26} -> {state.status} "
-            f"(time-skipping server, {took:.1f}s of real time)"
-        )
+        what = f"nobody decided for {CLAIM_PERIOD.days} days"
+        say(_line(what, claim, state, f" (time-skipping server, {took:.1f}s of real time)"))
     finally:
         await env.shutdown()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import socket
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from dictobs import settings
 from dictobs.catalog import claims, exporter
@@ -20,6 +23,11 @@ from dictobs.prometheus import Alertmanager, Prometheus, scrape_config
 RULES_DIR = Path(__file__).resolve().parent.parent / "alerts" / "generated"
 DASHBOARDS_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "generated"
 Say = Callable[[str], None]
+# A refresh makes about 40 rate-limited visibility calls: at 8 a second (10 back to back) it takes
+# about 4s on the dev server, well inside the deadline; every 10s so that the claims show soon
+# (the exporter's default is every 30s).
+EXPORTER_FLAGS = ("--refresh.interval", "10s", "--refresh.deadline", "9s",
+                  "--visibility.rate", "8", "--visibility.burst", "10")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,22 +64,26 @@ class DemoStack:
             "EXPORTER_ADDRESS": f"127.0.0.1:{self.ports.exporter}",
         }
 
-    def _dictobs(self, name: str, port: int, *args: str) -> Service:
-        service = Service(name, self.run_dir / f"{name.lower().replace(' ', '-')}.log")
+    def _own(self, service: Service) -> Service:
+        """Owned before it starts: a Ctrl-C during its readiness wait still stops it."""
+        self.services.append(service)
+        return service
+
+    def _dictobs(self, name: str, port: int, *args: str) -> None:
+        service = self._own(Service(name, self.run_dir / f"{name.lower().replace(' ', '-')}.log"))
         service.start(
             [sys.executable, "-m", "dictobs.cli", *args],
             lambda: wait_for_port("127.0.0.1", port, timeout=60, alive=lambda: service.running),
             env=self.env,
         )
-        self.services.append(service)
-        return service
 
     def start(self, say: Say) -> None:
         self._check_ports_free()
         self.temporal = DevServer(
             run_dir=self.run_dir, port=self.ports.temporal, metrics_port=self.ports.server_metrics
-        ).start()
-        self.services.append(self.temporal.service)
+        )
+        self._own(self.temporal.service)
+        self.temporal.start()
         say(
             f"  Temporal dev server   {self.temporal.address}   metrics {self.temporal.metrics_url}"
         )
@@ -80,12 +92,11 @@ class DemoStack:
         say(f"  Bridge simulator      {self.env['BRIDGE_ADDRESS']}")
         self._dictobs("Worker", self.ports.worker_metrics, "worker")
         say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
-        # A short refresh so the demo's claims show within seconds; the default is 30s.
-        self._dictobs("Exporter", self.ports.exporter, "exporter",
-                      "--refresh.interval", "5s", "--refresh.deadline", "4s")  # fmt: skip
+        self._dictobs("Exporter", self.ports.exporter, "exporter", *EXPORTER_FLAGS)
         say(f"  Claim exporter        http://{self.env['EXPORTER_ADDRESS']}/metrics")
-        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager).start()
-        self.services.append(self.alertmanager.service)
+        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager)
+        self._own(self.alertmanager.service)
+        self.alertmanager.start()
         rules = sorted(RULES_DIR.glob("*.yaml"))
         self.prometheus = Prometheus(
             self.run_dir,
@@ -99,8 +110,9 @@ class DemoStack:
                 rule_files=rules,
                 alertmanager=self.alertmanager.address,
             ),
-        ).start()
-        self.services.append(self.prometheus.service)
+        )
+        self._own(self.prometheus.service)
+        self.prometheus.start()
         say(f"  Prometheus            {self.prometheus.url}   ({len(rules)} rule files)")
         say(f"  Alertmanager          http://{self.alertmanager.address}")
 
@@ -113,26 +125,49 @@ class DemoStack:
                         f"--{name.replace('_', '-')}-port"
                     )
 
-    def healthy(self) -> bool:
-        return all(s.running for s in self.services)
+    def stopped(self) -> list[Service]:
+        """The parts that are no longer running."""
+        return [s for s in self.services if not s.running]
 
     def stop(self) -> None:
         for service in reversed(self.services):
             service.stop()
         self.services.clear()
 
-    def show(self, say: Say, timeout: float = 60.0) -> None:
-        """What Prometheus sees once it has scraped the claims: targets, claim counts, alerts."""
+    def show(self, say: Say, since: float, timeout: float = 60.0) -> None:
+        """What Prometheus sees once the exporter has refreshed after ``since`` (unix time, when
+        the claims settled) and the worker's claims are scraped: targets, claims, rules, alerts."""
         prom = self.prometheus
         assert prom is not None, "start() first"
         resolved = f"sum by (outcome) ({claims.CLAIMS_RESOLVED.name})"
         open_ = f"sum by (status) ({exporter.CLAIMS_OPEN.name})"
+        # When the exporter's last successful refresh began, while it is up.
+        began = (
+            f"({exporter.EXPORTER_LAST_SUCCESS.name} - {exporter.EXPORTER_REFRESH_DURATION.name})"
+            f" and on() ({exporter.EXPORTER_UP.name} == 1)"
+        )
+        waits: dict[str, Callable[[], bool]] = {
+            "exporter refresh begun after the claims ran": lambda: any(
+                t >= since for _, t in prom.query(began)
+            ),
+            "resolved claims from the worker": lambda: bool(prom.query(resolved)),
+        }
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not (prom.query(resolved) and prom.query(open_)):
+        late = list(waits)
+        while late and time.monotonic() < deadline:
             time.sleep(1)
+            late = [what for what, done in waits.items() if not done()]
+        if not late:  # alerts as the rules see these samples, not as they saw the start-up
+            _wait_rule_evaluation(prom, after=time.time(), deadline=deadline)
+
         say("\nWhat Prometheus sees:")
+        for what in late:
+            say(f"  after {timeout:.0f}s still no {what}: see the logs in {self.run_dir}/")
         for job, up in sorted(prom.targets_up().items()):
             say(f"  up{{job={job!r}}} = {int(up)}")
+        for metric in (exporter.EXPORTER_UP, exporter.EXPORTER_REFRESH_DURATION):
+            for _, value in prom.query(metric.name):
+                say(f"  {metric.name} = {value:.3g}")
         shown = (
             (claims.CLAIMS_RESOLVED.name, resolved, "outcome"),
             (exporter.CLAIMS_OPEN.name, open_, "status"),
@@ -140,18 +175,49 @@ class DemoStack:
         for name, expr, label in shown:
             for labels, value in sorted(prom.query(expr), key=lambda s: s[0].get(label, "")):
                 say(f'  {name}{{{label}="{labels.get(label)}"}} = {value:g}')
-        alerts = prom.alerts()
-        say(f"\nAlerts: {len(alerts)} pending or firing")
-        for alert in alerts:
-            labels = alert["labels"]
-            say(f"  {alert['state']:<8} {labels['alertname']} ({labels.get('severity', '-')})")
+
+        groups = prom.rule_groups()
+        kinds = Counter(rule["type"] for group in groups for rule in group["rules"])
+        files = {group["file"] for group in groups}
+        say(
+            f"\nRules: {len(groups)} groups loaded from {len(files)} files: "
+            f"{kinds['alerting']} alerting rules, {kinds['recording']} recording rules"
+        )
+        alerts = Counter(
+            (a["state"], a["labels"]["alertname"], a["labels"].get("severity", "-"))
+            for a in prom.alerts()
+        )
+        say(f"Alerts: {sum(alerts.values())} pending or firing")
+        for (state, name, severity), count in sorted(alerts.items()):
+            times = f" x{count}" if count > 1 else ""
+            say(f"  {state:<8} {name} ({severity}){times}")
+        if any(state == "pending" for state, _, _ in alerts):
+            say("  (pending: the condition holds, not yet for as long as the rule's `for`)")
+
+    def where(self, say: Say, claim_id: str) -> None:
+        """Where to look and what to try while the demo stays up."""
+        prom = self.prometheus
+        assert prom is not None, "start() first"
+        temporal = self.env["TEMPORAL_ADDRESS"]
         say(f"\nDashboards: {DASHBOARDS_DIR}/*.json  (make dashboards GRAFANA_URL=... pushes them)")
         say(f"Prometheus: {prom.url}/alerts   Alertmanager: http://{self.alertmanager_address}")
-        say(
-            f"Try: dictobs claim status --claim-id ...   dictobs bridge-sim stats "
-            f"--address {self.env['BRIDGE_ADDRESS']}"
-        )
+        say("Try:")
+        say(f"  dictobs claim status --temporal-address {temporal} --claim-id {claim_id}")
+        say(f"  dictobs claim decide --temporal-address {temporal} --claim-id {claim_id} --confirm")
+        say(f"  dictobs bridge-sim stats --address {self.env['BRIDGE_ADDRESS']}")
 
     @property
     def alertmanager_address(self) -> str:
         return self.alertmanager.address if self.alertmanager else "-"
+
+
+def _wait_rule_evaluation(prom: Prometheus, after: float, deadline: float) -> None:
+    """Until every rule group has been evaluated since ``after`` (unix time), or ``deadline``."""
+
+    def evaluated(group: dict[str, Any]) -> bool:
+        return datetime.fromisoformat(group["lastEvaluation"]).timestamp() > after
+
+    while time.monotonic() < deadline:
+        if all(evaluated(g) for g in prom.rule_groups()):
+            return
+        time.sleep(1)

@@ -7,10 +7,17 @@ the benchmarks, so that all three run the same server the same way.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
+from temporalio.service import RPCError
 
 from dictobs import binaries, settings
 from dictobs.ports import wait_for_port
@@ -72,12 +79,46 @@ class DevServer:
         return cmd
 
     def start(self, timeout: float = 60.0) -> DevServer:
+        """Start the server and return once its frontend answers; ServiceError otherwise.
+
+        Blocking, with an event loop of its own: call it from synchronous code."""
+
         def ready() -> None:
-            wait_for_port(self.ip, self.port, timeout)
-            wait_for_port(self.ip, self.metrics_port, timeout)
+            deadline = time.monotonic() + timeout
+            wait_for_port(self.ip, self.port, timeout, alive=lambda: self.running)
+            wait_for_port(self.ip, self.metrics_port, timeout, alive=lambda: self.running)
+            # The port opens before the frontend serves ("Frontend is not healthy yet") and
+            # before start-dev has registered the search attributes.
+            asyncio.run(self._frontend_answers(deadline))
 
         self.service.start(self.command(), ready)
         return self
+
+    async def _frontend_answers(self, deadline: float) -> None:
+        """Return once the namespace and every claim search attribute are there; TimeoutError
+        with the last error otherwise."""
+        client: Client | None = None
+        rpc_timeout = timedelta(seconds=2)
+        while True:
+            try:
+                client = client or await Client.connect(self.address, namespace=self.namespace)
+                await client.workflow_service.describe_namespace(
+                    DescribeNamespaceRequest(namespace=self.namespace), timeout=rpc_timeout
+                )
+                attrs = await client.operator_service.list_search_attributes(
+                    ListSearchAttributesRequest(namespace=self.namespace), timeout=rpc_timeout
+                )
+                missing = sorted(set(settings.SEARCH_ATTRIBUTES) - set(attrs.custom_attributes))
+                if not missing:
+                    return
+                why = f"search attributes not registered yet: {', '.join(missing)}"
+            except (RuntimeError, RPCError) as err:  # connect raises RuntimeError
+                why = str(err)
+            if not self.running:
+                raise TimeoutError("the server exited")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the Temporal frontend at {self.address} is not ready: {why}")
+            await asyncio.sleep(0.2)
 
     def stop(self) -> None:
         self.service.stop()

@@ -113,6 +113,10 @@ class Prometheus:
     def alerts(self) -> list[dict[str, Any]]:
         return list(self._api("alerts", {})["alerts"])
 
+    def rule_groups(self) -> list[dict[str, Any]]:
+        """The rule groups Prometheus loaded (``/api/v1/rules``)."""
+        return list(self._api("rules", {})["groups"])
+
     def targets_up(self) -> dict[str, bool]:
         return {labels["job"]: value == 1.0 for labels, value in self.query("up")}
 
