@@ -15,6 +15,7 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 suits secrets, not generated files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
