@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dictobs import promtool
 from dictobs.cli import CLIError
-from dictobs.files import write_atomically
+
+T = TypeVar("T")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -70,21 +72,21 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=_validate)
 
 
-def _build(args: argparse.Namespace) -> dict[Path, str]:
-    from alerts import generate
+def _from_specs(make: Callable[[list[Path] | None, Path, Path], T], args: argparse.Namespace) -> T:
+    """``make`` (build or generate) on the command's specs and folders; a spec error is the
+    command's one-line error."""
     from alerts.sli import SLOSpecError
 
     try:
-        return generate.build(args.slo_paths, args.out, args.tests)
+        return make(args.slo_paths, args.out, args.tests)
     except SLOSpecError as err:
         raise CLIError(str(err)) from None
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from alerts import generate
 
-    files = _build(args)
-    for path, text in files.items():
-        write_atomically(path, text)
+    for path in _from_specs(generate.generate, args):
         print(f"wrote {_shown(path)}")
     return 0
 
@@ -92,7 +94,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from alerts import generate
 
-    files = _build(args)
+    files = _from_specs(generate.build, args)
     stale = generate.stale(files)
     for path in stale:
         print(f"out of date: {_shown(path)}")

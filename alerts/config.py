@@ -66,6 +66,18 @@ class RulesConfig:
         """The task queue as the server labels it: ``dict-task-queue`` → ``dict_task_queue``."""
         return self.task_queue.replace("-", "_")
 
+    def queue_labels(self, job: str) -> dict[str, str]:
+        """Matchers for the DICT task queue in the series of ``job`` (the worker or exporter)."""
+        return {"job": job, "namespace": self.namespace, "task_queue": self.task_queue}
+
+    def server_queue_labels(self) -> dict[str, str]:
+        """The same queue as the server labels it."""
+        return {
+            "job": self.server_job,
+            "namespace": self.namespace,
+            "taskqueue": self.server_task_queue,
+        }
+
     def runbook_url(self, alert: str) -> str:
         return self.runbook_url_pattern % alert.lower()
 

@@ -39,9 +39,10 @@ class Bracket:
     low: timedelta
     high: timedelta
 
-    def oldest(self, resolution: timedelta) -> timedelta:
-        """The reported age: ``low`` rounded down to the resolution."""
-        return resolution * (self.low // resolution)
+    def oldest(self, resolution: timedelta, max_age: timedelta) -> timedelta:
+        """The reported age: ``low`` rounded down to the resolution, at most ``max_age`` (a
+        bracket carried over from earlier refreshes keeps ageing past it)."""
+        return min(resolution * (self.low // resolution), max_age)
 
     def moved(self, then: datetime, now: datetime) -> Bracket:
         """The same claims' bracket, ages taken at ``now`` instead of ``then``."""
@@ -83,7 +84,7 @@ async def oldest_age(
     reported as ``max_age``: by then the answer "older than any deadline" is what matters.
     """
     found = await oldest_bracket(count_older, thresholds, rungs, resolution, max_age)
-    return None if found is None else min(found.oldest(resolution), max_age)
+    return None if found is None else found.oldest(resolution, max_age)
 
 
 async def oldest_bracket(

@@ -65,7 +65,7 @@ async def take(
         )
     oldest = None
     if bracket is not None:
-        oldest = min(bracket.oldest(config.oldest_resolution), config.oldest_max_age)
+        oldest = bracket.oldest(config.oldest_resolution, config.oldest_max_age)
     near = await api.count(queries.deadline_between(now, now + config.near_deadline_window))
     overdue = await api.count(queries.deadline_before(now))
     groups = await api.count_groups(queries.closed_since(now - config.closed_window))

@@ -50,11 +50,7 @@ def persistence_latency(cfg: RulesConfig) -> str:
 
 
 def sync_match_low(cfg: RulesConfig) -> str:
-    common = {
-        "job": cfg.server_job,
-        "namespace": cfg.namespace,
-        "taskqueue": cfg.server_task_queue,
-    }
+    common = cfg.server_queue_labels()
     sync = sel(server.POLL_SUCCESS_SYNC, **common)
     total = sel(server.POLL_SUCCESS, **common)
     by = "sum by (namespace, taskqueue, task_type)"

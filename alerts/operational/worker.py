@@ -10,13 +10,7 @@ from dictobs.catalog import Metric, exporter, sdk, server
 
 
 def _p99(cfg: RulesConfig, metric: Metric) -> str:
-    buckets = sel(
-        metric,
-        metric.bucket,
-        job=cfg.worker_job,
-        namespace=cfg.namespace,
-        task_queue=cfg.task_queue,
-    )
+    buckets = sel(metric, metric.bucket, **cfg.queue_labels(cfg.worker_job))
     return f"histogram_quantile(0.99, sum by (namespace, task_queue, le) (rate({buckets}[5m])))"
 
 
@@ -45,29 +39,17 @@ def _schedule_to_start(cfg: RulesConfig, name: str, metric: Metric, what: str) -
 
 
 def slots_exhausted(cfg: RulesConfig) -> str:
-    slots = sel(
-        sdk.WORKER_TASK_SLOTS_AVAILABLE,
-        job=cfg.worker_job,
-        namespace=cfg.namespace,
-        task_queue=cfg.task_queue,
-    )
+    slots = sel(sdk.WORKER_TASK_SLOTS_AVAILABLE, **cfg.queue_labels(cfg.worker_job))
     return f"max by (namespace, task_queue, worker_type) ({slots}) == 0"
 
 
 def no_pollers(cfg: RulesConfig) -> str:
     # The server's view (via the exporter) per task type, and the workers' own: a worker that
     # is gone serves no temporal_num_pollers at all.
-    seen = sel(
-        exporter.TASK_QUEUE_POLLERS,
-        job=cfg.exporter_job,
-        namespace=cfg.namespace,
-        task_queue=cfg.task_queue,
-    )
+    seen = sel(exporter.TASK_QUEUE_POLLERS, **cfg.queue_labels(cfg.exporter_job))
     own = sel(
         sdk.NUM_POLLERS,
-        job=cfg.worker_job,
-        namespace=cfg.namespace,
-        task_queue=cfg.task_queue,
+        **cfg.queue_labels(cfg.worker_job),
         poller_type=rx("workflow_task|activity_task"),
     )
     # Grouped alike, the two views give one alert per queue, whichever sees it first.
@@ -79,18 +61,8 @@ def backlog_high(cfg: RulesConfig) -> str:
     # Two views of the same backlog: the exporter's DescribeTaskQueue and matching's gauge,
     # summed over partitions. Either above the threshold alerts; the server's task_type
     # ("Workflow") is spelled as the exporter's ("workflow") so that both give one alert.
-    described = sel(
-        exporter.TASK_QUEUE_BACKLOG,
-        job=cfg.exporter_job,
-        namespace=cfg.namespace,
-        task_queue=cfg.task_queue,
-    )
-    matching = sel(
-        server.APPROXIMATE_BACKLOG_COUNT,
-        job=cfg.server_job,
-        namespace=cfg.namespace,
-        taskqueue=cfg.server_task_queue,
-    )
+    described = sel(exporter.TASK_QUEUE_BACKLOG, **cfg.queue_labels(cfg.exporter_job))
+    matching = sel(server.APPROXIMATE_BACKLOG_COUNT, **cfg.server_queue_labels())
     for server_type, ours in (("Workflow", "workflow"), ("Activity", "activity")):
         matching = f'label_replace({matching}, "task_type", "{ours}", "task_type", "{server_type}")'
     return (

@@ -106,7 +106,7 @@ async def test_the_next_refresh_finds_the_same_oldest_claim_in_two_counts():
     counter.calls = 0
     again = await age.recheck(counter.count_older, previous.moved(then, clock.now), RESOLUTION)
     assert again is not None and counter.calls == age.RECHECK_CALLS
-    oldest = again.oldest(RESOLUTION)
+    oldest = again.oldest(RESOLUTION, MAX_AGE)
     assert oldest <= DAY * 12.3 + timedelta(seconds=30) < oldest + 2 * RESOLUTION
 
 
