@@ -5,6 +5,20 @@ Only constructs measured to work on SQL visibility are used: ``=``, ``IN``, ``<`
 ``GROUP BY DictClaimStatus`` is refused, so claims are counted once per status instead). Names
 come from the validated configuration, which admits no quote characters.
 
+A count costs what the store reads to answer it, not what it returns, so two counts are worded
+for the index that reads least. SQLite visibility (the dev server) answers a query holding
+``ExecutionStatus = 'Running'`` from its status index, walking every running workflow whatever
+else the query says; measured at 20,000 open claims (``python -m benchmarks exporter_refresh``):
+
+- a claim-status count says ``CloseTime IS NULL`` (the same workflows) so that the claim-status
+  index drives it: it reads the claims holding that status, 2-14 ms instead of 30 ms each;
+- a workflow-type count says ``WorkflowType BETWEEN 't' AND 't'`` (the same as ``= 't'``) so that
+  the type index drives it: it reads the workflows of that type, 2 ms instead of 29 ms for a type
+  with none open.
+
+Both read the same rows on any store whose planner chooses well (Elasticsearch, or SQL with
+statistics).
+
 >>> q = ClaimQueries(("CreateClaimWorkflow",))
 >>> q.open_claims()
 "WorkflowType = 'CreateClaimWorkflow' AND ExecutionStatus = 'Running'"
@@ -18,6 +32,7 @@ from datetime import UTC, datetime
 from dictobs import settings
 
 RUNNING = "ExecutionStatus = 'Running'"
+UNCLOSED = "CloseTime IS NULL"  # the running workflows, without naming the status index
 
 
 def timestamp(moment: datetime) -> str:
@@ -42,8 +57,13 @@ def workflow_type_is(types: tuple[str, ...]) -> str:
 
 
 def open_of_type(workflow_type: str) -> str:
-    """One count per configured type; never ``GROUP BY WorkflowType`` (unbounded label values)."""
-    return f"{workflow_type_is((workflow_type,))} AND {RUNNING}"
+    """One count per configured type; never ``GROUP BY WorkflowType`` (unbounded label values).
+
+    >>> open_of_type("MonitorStatusWorkflow").split(" AND E")[0]
+    "WorkflowType BETWEEN 'MonitorStatusWorkflow' AND 'MonitorStatusWorkflow'"
+    """
+    name = _quoted(workflow_type)
+    return f"WorkflowType BETWEEN {name} AND {name} AND {RUNNING}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,8 @@ class ClaimQueries:
         return f"{self._claims} AND {RUNNING}"
 
     def with_status(self, status: str) -> str:
-        return f"{self.open_claims()} AND {self.status_attribute} = {_quoted(status)}"
+        """Open claims holding ``status``, led by the attribute so that its index drives it."""
+        return f"{self.status_attribute} = {_quoted(status)} AND {self._claims} AND {UNCLOSED}"
 
     def started_before(self, cutoff: datetime) -> str:
         """Open claims older than ``now - cutoff``: one rung of the age ladder."""

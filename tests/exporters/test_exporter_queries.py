@@ -15,7 +15,9 @@ NOW = datetime(2026, 11, 28, 18, 0, 0, tzinfo=UTC)
 def test_claim_queries_filter_open_claims_of_the_claim_types():
     q = queries.ClaimQueries(("CreateClaimWorkflow",))
     assert q.open_claims() == "WorkflowType = 'CreateClaimWorkflow' AND ExecutionStatus = 'Running'"
-    assert q.with_status("OPEN").endswith("AND DictClaimStatus = 'OPEN'")
+    assert q.with_status("OPEN") == (
+        "DictClaimStatus = 'OPEN' AND WorkflowType = 'CreateClaimWorkflow' AND CloseTime IS NULL"
+    )
     two = queries.ClaimQueries(("A", "B"))
     assert two.open_claims().startswith("WorkflowType IN ('A', 'B') AND ")
 
@@ -42,7 +44,8 @@ def test_closed_claims_are_grouped_by_execution_status_only():
 
 def test_open_of_type_counts_one_type_and_never_groups_by_type():
     assert queries.open_of_type("MonitorStatusWorkflow") == (
-        "WorkflowType = 'MonitorStatusWorkflow' AND ExecutionStatus = 'Running'"
+        "WorkflowType BETWEEN 'MonitorStatusWorkflow' AND 'MonitorStatusWorkflow' "
+        "AND ExecutionStatus = 'Running'"
     )
 
 
