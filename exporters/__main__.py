@@ -1,7 +1,6 @@
 """``python -m exporters``: run the claim exporter on its own."""
 
-import sys
-
+from dictobs.cli import exit_now
 from exporters.cli import main
 
-sys.exit(main())
+exit_now(main())
