@@ -1,7 +1,7 @@
-"""Running the claim worker: in-process (tests, demo, benchmark) or as ``dictobs worker``.
+"""Running the claim worker: in-process (tests, demo, benchmark) or as ``dictobs worker``::
 
->>> async with running_worker(client, "127.0.0.1:50051"):
-...     handle = await start_claim(client, claim)
+    async with running_worker(client, "127.0.0.1:50051"):
+        handle = await start_claim(client, claim)
 
 Options from the specification (§3.2): at most 100 activities and 50 workflow tasks at once.
 Metrics go wherever the client's runtime sends them (:func:`worker.runtime.make_runtime`); with
