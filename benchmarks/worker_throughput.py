@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Sequence
 
 from temporalio.client import Client
-from temporalio.runtime import Runtime
 
 from benchmarks import report, scratch
 from dictobs.catalog import claims
@@ -84,15 +83,6 @@ def interval(pairs: Sequence[tuple[float, float]], seed: int = 0) -> tuple[float
     return ratios[int(0.025 * RESAMPLES)], ratios[int(0.975 * RESAMPLES) - 1]
 
 
-async def _connect(server: DevServer, runtime: Runtime) -> Client:
-    for _ in range(150):
-        try:
-            return await Client.connect(server.address, namespace=server.namespace, runtime=runtime)
-        except RuntimeError:  # "Frontend is not healthy yet" right after the port opens
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"dev server at {server.address} did not become healthy")
-
-
 def _claims_started(metrics_url: str) -> float:
     body = urllib.request.urlopen(metrics_url, timeout=5).read().decode()
     name = claims.CLAIMS_STARTED.name
@@ -102,10 +92,12 @@ def _claims_started(metrics_url: str) -> float:
 async def _measure(server: DevServer) -> tuple[list[list[object]], dict[str, object]]:
     metrics_port = free_port()
     metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
-    clients = {
-        True: await _connect(server, make_runtime(f"127.0.0.1:{metrics_port}")),
-        False: await _connect(server, make_runtime(None)),
-    }
+
+    async def connect(metrics_address: str | None) -> Client:
+        runtime = make_runtime(metrics_address)
+        return await Client.connect(server.address, namespace=server.namespace, runtime=runtime)
+
+    clients = {True: await connect(f"127.0.0.1:{metrics_port}"), False: await connect(None)}
     seconds: dict[bool, list[float]] = {True: [], False: []}
     rows: list[list[object]] = []
     async with run_simulator("127.0.0.1:0") as sim:

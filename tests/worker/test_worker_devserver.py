@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
-from temporalio.runtime import Runtime
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
@@ -46,18 +45,6 @@ class Stack:
     task_queue: str
     metrics_url: str
     server: DevServer
-
-
-async def _connect(server: DevServer, runtime: Runtime) -> Client:
-    """The frontend listens before it is healthy ("Frontend is not healthy yet"): retry."""
-    for _ in range(100):
-        try:
-            return await Client.connect(server.address, namespace=server.namespace, runtime=runtime)
-        except RuntimeError as err:
-            if "not healthy" not in str(err):
-                raise
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"dev server at {server.address} never became healthy")
 
 
 @pytest.fixture(scope="module")
