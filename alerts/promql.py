@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dictobs.catalog import Metric, MetricType
-
-# Labels Prometheus adds to every scraped series, and the histogram bucket label.
-TARGET_LABELS = ("job", "instance")
+from dictobs.catalog import TARGET_LABELS, Metric, MetricType
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from dictobs import catalog, promtool, settings
 from dictobs.catalog import MetricType
 
 ALLOWED_TYPES = {"timeseries", "stat", "table", "bargauge", "heatmap", "row"}
-# Prometheus adds these to every scraped series (the scrape target's labels).
-TARGET_LABELS = frozenset({"job", "instance"})
 # What Grafana substitutes before the query reaches Prometheus.
 SUBSTITUTIONS = {
     "$__rate_interval": "5m",
@@ -43,7 +41,7 @@ def known_series(slos: list[slo_spec.SLO] | None = None) -> dict[str, frozenset[
     for metric in catalog.ALL:
         labels = frozenset(metric.labels)
         if metric.source is not catalog.Source.PROMETHEUS:
-            labels |= TARGET_LABELS
+            labels |= frozenset(catalog.TARGET_LABELS)
         for name in metric.series:
             bucket = metric.type is MetricType.HISTOGRAM and name.endswith("_bucket")
             known[name] = labels | {"le"} if bucket else labels

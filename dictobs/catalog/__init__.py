@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dictobs.catalog.claims import CLAIM_METRICS
 from dictobs.catalog.exporter import EXPORTER_METRICS
-from dictobs.catalog.model import Metric, MetricType, Source
+from dictobs.catalog.model import TARGET_LABELS, Metric, MetricType, Source
 from dictobs.catalog.sdk import SDK_METRICS
 from dictobs.catalog.server import SERVER_METRICS
 
@@ -50,4 +50,14 @@ def by_source(source: Source) -> tuple[Metric, ...]:
     return tuple(m for m in ALL if m.source is source)
 
 
-__all__ = ["ALL", "BY_NAME", "Metric", "MetricType", "Source", "by_source", "get", "lookup_series"]
+__all__ = [
+    "ALL",
+    "BY_NAME",
+    "TARGET_LABELS",
+    "Metric",
+    "MetricType",
+    "Source",
+    "by_source",
+    "get",
+    "lookup_series",
+]

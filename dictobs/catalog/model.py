@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+# Labels Prometheus adds to every scraped series: the scrape target's.
+TARGET_LABELS: tuple[str, ...] = ("job", "instance")
+
 
 class MetricType(enum.Enum):
     COUNTER = "counter"

@@ -22,7 +22,7 @@ count, a ``task_priority``.
 
 from __future__ import annotations
 
-from dictobs.catalog.model import Metric, MetricType, Source
+from dictobs.catalog.model import TARGET_LABELS, Metric, MetricType, Source
 
 C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
 _OP = ("namespace", "operation", "service_name")
@@ -91,7 +91,7 @@ UP = Metric(
     "up",
     MetricType.GAUGE,
     "1 when Prometheus' last scrape of the target worked.",
-    ("job", "instance"),
+    TARGET_LABELS,
     Source.PROMETHEUS,
 )
 
