@@ -31,10 +31,13 @@ def path() -> str:
     return found
 
 
-def run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """``promtool args...``; the caller reads the return code and the output."""
+def run(
+    *args: str, input: str | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``promtool args...``, ``input`` on its standard input (``check metrics`` reads a scrape
+    there); the caller reads the return code and the output."""
     return subprocess.run(
-        [path(), *args], capture_output=True, text=True, timeout=timeout, check=False
+        [path(), *args], input=input, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

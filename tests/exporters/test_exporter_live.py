@@ -7,7 +7,6 @@ counts asserted here.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +21,7 @@ from exporter_helpers import (
 )
 from temporalio.client import Client
 
+from dictobs import promtool
 from dictobs.catalog import exporter as cat
 from dictobs.devserver import DevServer
 from exporters import snapshot
@@ -111,9 +111,7 @@ async def test_metrics_pass_promtool_and_show_a_growing_backlog(server, client, 
     with Exporter(config) as exporter:
         wait_until(lambda: exporter.state.up, what="a first successful refresh")
         text, series = scrape(exporter.url)
-        check = subprocess.run(
-            ["promtool", "check", "metrics"], input=text, capture_output=True, text=True
-        )
+        check = promtool.run("check", "metrics", input=text)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "# HELP dict_claims_open Open claims by claim status search attribute (cached)." in (
             text

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import urllib.request
 import uuid
@@ -23,7 +22,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
-from dictobs import settings
+from dictobs import promtool, settings
 from dictobs.catalog import claims, sdk
 from dictobs.catalog.model import Metric
 from dictobs.devserver import DevServer
@@ -172,13 +171,7 @@ async def test_no_label_holds_a_claim_id_or_key(stack, metrics_body):
 
 
 async def test_promtool_accepts_the_metrics(metrics_body):
-    result = subprocess.run(
-        ["/usr/bin/promtool", "check", "metrics"],
-        input=metrics_body,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = promtool.run("check", "metrics", input=metrics_body)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
