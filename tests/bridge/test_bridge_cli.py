@@ -94,11 +94,14 @@ def test_fault_then_stats_in_process(
     assert [(f.method, f.latency, f.fail_next) for f in sim.faults.faults()] == [(None, 0.05, 2)]
     assert cli.main(["bridge-sim", "fault", "--address", sim.address, "--method", "GetClaim",
                      "--unavailable"]) == 0  # fmt: skip
+    assert cli.main(["bridge-sim", "fault", "--address", sim.address, "--method", "CancelClaim",
+                     "--lose-reply-next", "3"]) == 0  # fmt: skip
     capsys.readouterr()
     assert cli.main(["bridge-sim", "stats", "--address", sim.address]) == 0
     out = capsys.readouterr().out
     assert "fault all methods: error_rate=0 latency=0.05s fail_next=2 code=UNAVAILABLE" in out
     assert "fault GetClaim: error_rate=0 latency=0s unavailable code=UNAVAILABLE" in out
+    assert "fault CancelClaim: error_rate=0 latency=0s lose_reply_next=3 code=UNAVAILABLE" in out
     assert "claims: 0 (none)" in out
 
 
@@ -110,6 +113,7 @@ def test_fault_then_stats_in_process(
         (["--latency", "-2"], "latency -2"),
         (["--latency", "nan"], "--latency nan: expected a finite number"),
         (["--fail-next", "1.5"], "--fail-next 1.5: expected a whole number"),
+        (["--lose-reply-next", "-1"], "lose_reply_next -1 must be >= 0"),
         (["--method", "DropTables"], "'DropTables' is not a Bridge method"),
         (["--code", "TEAPOT"], "unknown gRPC status code 'TEAPOT'"),
     ],

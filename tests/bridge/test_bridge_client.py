@@ -140,13 +140,17 @@ async def test_transfer_whose_answer_was_lost_is_not_repeated(sim: Simulator) ->
     assert sim.claims[request.claim_id].status is api.ClaimStatus.COMPLETED
 
 
-async def test_notifications_are_counted(sim: Simulator, bridge: BridgeClient) -> None:
+async def test_notifications_are_idempotent_per_claim_and_outcome(
+    sim: Simulator, bridge: BridgeClient
+) -> None:
     request = claim()
     await bridge.create_claim(request)
     for _ in range(3):
         await bridge.notify_users(request.claim_id, True)
-    assert sim.notifications(request.claim_id) == 3
-    assert sim.ledger.notifications(request.claim_id) == [True, True, True]
+    assert sim.notifications(request.claim_id) == 1
+    await bridge.notify_users(request.claim_id, False)  # another outcome is another message
+    assert sim.ledger.notifications(request.claim_id) == [True, False]
+    assert sim.effects(request.claim_id) == {"create": 1, "notify": 2}
 
 
 async def test_second_open_claim_on_a_key_is_key_already_exists(

@@ -65,6 +65,34 @@ async def test_fail_next_fails_exactly_n_calls_with_the_code(
     assert sim.calls("GetClaim") == 3
 
 
+async def test_a_lost_reply_does_the_work_and_then_fails(
+    sim: Simulator, bridge: BridgeClient
+) -> None:
+    request = api.ClaimRequest(new_id(), CPF, "12345678", "87654321")
+    sim.set_fault("CreateClaim", lose_reply_next=2, code="DEADLINE_EXCEEDED")
+    for _ in range(2):
+        with pytest.raises(api.BridgeUnavailableError, match="DEADLINE_EXCEEDED"):
+            await bridge.create_claim(request)
+    # The claim was created by the first call: the retry is answered idempotently.
+    assert sim.claims[request.claim_id].status is api.ClaimStatus.WAITING_RESOLUTION
+    record = await bridge.create_claim(request)
+    assert record.claim_id == request.claim_id
+    sim.set_fault("CompleteClaim", lose_reply_next=1)
+    with pytest.raises(api.BridgeUnavailableError):
+        await bridge.complete_claim(request.claim_id)
+    assert sim.claims[request.claim_id].status is api.ClaimStatus.CONFIRMED
+    assert sim.effects(request.claim_id) == {"create": 1, "complete": 1}
+    assert sim.stats().injected_failures == {"CreateClaim": 2, "CompleteClaim": 1}
+
+
+async def test_a_lost_reply_to_a_refused_call_still_fails_as_lost(
+    sim: Simulator, bridge: BridgeClient
+) -> None:
+    sim.set_fault("GetClaim", lose_reply_next=1, code="INTERNAL")
+    assert await outcome(bridge) == "BridgeInternalError"  # NOT_FOUND never reached the caller
+    assert await outcome(bridge) == "NotFoundError"
+
+
 async def test_injected_status_codes_map_to_domain_errors(
     sim: Simulator, bridge: BridgeClient
 ) -> None:
@@ -117,6 +145,7 @@ async def test_error_rate_one_fails_every_call(sim: Simulator, bridge: BridgeCli
         ({"error_rate": -0.1}, "outside"),
         ({"latency": -1}, "latency"),
         ({"fail_next": -1}, "fail_next"),
+        ({"lose_reply_next": -1}, "lose_reply_next"),
         ({"code": "NOPE"}, "NOPE"),
         ({"code": "OK"}, "OK"),
     ],

@@ -47,6 +47,7 @@ def fault_to_pb(fault: Fault) -> pb.Fault:
         unavailable=fault.unavailable,
         fail_next=fault.fail_next,
         code=fault.code,
+        lose_reply_next=fault.lose_reply_next,
     )
 
 
@@ -59,6 +60,7 @@ def fault_from_pb(message: pb.Fault) -> Fault:
         unavailable=message.unavailable,
         fail_next=message.fail_next,
         code=message.code or "UNAVAILABLE",
+        lose_reply_next=message.lose_reply_next,
     )
 
 

@@ -64,6 +64,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     fault.add_argument("--fail-next", default="0", metavar="N", help="the next N calls fail")
     fault.add_argument(
+        "--lose-reply-next",
+        default="0",
+        metavar="N",
+        help="the next N calls do their work, then fail as if the reply was lost",
+    )
+    fault.add_argument(
         "--code",
         default="UNAVAILABLE",
         metavar="CODE",
@@ -145,6 +151,7 @@ def _fault(args: argparse.Namespace) -> int:
             unavailable=args.unavailable,
             fail_next=int(_number(args.fail_next, "--fail-next", integer=True)),
             code=args.code,
+            lose_reply_next=int(_number(args.lose_reply_next, "--lose-reply-next", integer=True)),
         )
     except ValueError as err:
         raise CLIError(str(err)) from None
@@ -200,6 +207,8 @@ def _fault_lines(faults: list[Fault]) -> list[str]:
             parts.append("unavailable")
         if f.fail_next:
             parts.append(f"fail_next={f.fail_next}")
+        if f.lose_reply_next:
+            parts.append(f"lose_reply_next={f.lose_reply_next}")
         parts.append(f"code={f.code}")
         lines.append(f"fault {f.method or 'all methods'}: {' '.join(parts)}")
     return lines

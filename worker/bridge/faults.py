@@ -25,6 +25,7 @@ class Fault:
     unavailable: bool = False  # every call fails with UNAVAILABLE
     fail_next: int = 0  # the next N calls fail with ``code``
     code: str = "UNAVAILABLE"  # gRPC status code name of injected failures
+    lose_reply_next: int = 0  # the next N calls do their work, then fail with ``code``
 
     def __post_init__(self) -> None:
         if self.method is not None and self.method not in wire.METHODS:
@@ -38,6 +39,8 @@ class Fault:
             raise ValueError(f"latency {self.latency} must be a number of seconds >= 0")
         if self.fail_next < 0:
             raise ValueError(f"fail_next {self.fail_next} must be >= 0")
+        if self.lose_reply_next < 0:
+            raise ValueError(f"lose_reply_next {self.lose_reply_next} must be >= 0")
         # Validates (ValueError naming the valid codes) and stores the canonical name.
         object.__setattr__(self, "code", wire.status_code(self.code).name)
 
@@ -48,11 +51,12 @@ class Fault:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a call suffers: a delay, then maybe a failure."""
+    """What a call suffers: a delay, then maybe a failure, before or after the call's work."""
 
     delay: float = 0.0
     failure: grpc.StatusCode | None = None
     reason: str = ""
+    after_work: bool = False  # the work is done and only the reply is lost
 
 
 class FaultBook:
@@ -77,7 +81,8 @@ class FaultBook:
             return sorted(self._faults.values(), key=lambda f: f.method or "")
 
     def decide(self, method: str) -> Verdict:
-        """The fate of one call to ``method``; consumes one ``fail_next`` when it fires."""
+        """The fate of one call to ``method``; consumes one ``fail_next`` or
+        ``lose_reply_next`` when it fires."""
         with self._lock:
             chain = [self._faults[m] for m in (method, None) if m in self._faults]
             delay = max((f.latency for f in chain), default=0.0)
@@ -87,6 +92,10 @@ class FaultBook:
                 if fault.fail_next > 0:
                     self._faults[fault.method] = replace(fault, fail_next=fault.fail_next - 1)
                     return Verdict(delay, fault.status_code, "fail_next")
+                if fault.lose_reply_next > 0:
+                    left = fault.lose_reply_next - 1
+                    self._faults[fault.method] = replace(fault, lose_reply_next=left)
+                    return Verdict(delay, fault.status_code, "lose_reply_next", after_work=True)
                 if fault.error_rate > 0 and self._rng.random() < fault.error_rate:
                     return Verdict(delay, fault.status_code, "error_rate")
             return Verdict(delay)

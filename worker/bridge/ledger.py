@@ -7,7 +7,9 @@
                        └────────cancel──────────────┴──> CANCELLED (EXPIRED when reason is EXPIRED)
 
 A retried call with the same claim id answers what the first call answered: never a second claim,
-never a second transfer. At most one open claim exists per PIX key. Thread-safe, so tests can read
+never a second transfer, never a second notification of the same outcome. At most one open claim
+exists per PIX key. :meth:`Ledger.effects` counts the side effects that really happened, so a
+test can prove each happened once however often the call was retried. Thread-safe, so tests can read
 it while the gRPC server runs in another thread.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -35,8 +38,12 @@ def _utc_now() -> datetime:
 class _Claim:
     request: api.ClaimRequest
     record: api.ClaimRecord
-    transfers: int = 0
     notifications: list[bool] = field(default_factory=list)
+    effects: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def transfers(self) -> int:
+        return self.effects["transfer"]
 
 
 class Ledger:
@@ -70,7 +77,9 @@ class Ledger:
                 status=api.ClaimStatus.WAITING_RESOLUTION,
                 expires_at=self._clock() + RESOLUTION_PERIOD,
             )
-            self._claims[request.claim_id] = _Claim(request=request, record=record)
+            claim = _Claim(request=request, record=record)
+            claim.effects["create"] += 1
+            self._claims[request.claim_id] = claim
             self._open_by_key[request.entry_key] = request.claim_id
             return record
 
@@ -82,6 +91,7 @@ class Ledger:
                 raise api.AlreadyResolvedError(f"claim_id: claim {claim_id} is {status.value}")
             if status is api.ClaimStatus.WAITING_RESOLUTION:
                 self._set_status(claim, api.ClaimStatus.CONFIRMED)
+                claim.effects["complete"] += 1
             return claim.record
 
     def cancel(self, claim_id: str, reason: api.CancelReason) -> api.ClaimRecord:
@@ -99,6 +109,7 @@ class Ledger:
                     else api.ClaimStatus.CANCELLED
                 )
                 self._set_status(claim, target)
+                claim.effects["cancel"] += 1
             return claim.record
 
     def get(self, claim_id: str) -> api.ClaimRecord:
@@ -118,15 +129,18 @@ class Ledger:
                 raise api.NotConfirmedError(
                     f"claim_id: claim {claim_id} is {status.value}; CompleteClaim comes first"
                 )
-            claim.transfers += 1
+            claim.effects["transfer"] += 1
             self._set_status(claim, api.ClaimStatus.COMPLETED)
             return True
 
     def notify(self, claim_id: str, confirmed: bool) -> int:
-        """Record one notification; the number sent for this claim so far."""
+        """Notify the claim's outcome once; the number of notifications sent for this claim so
+        far. A retry of the same outcome sends nothing new."""
         with self._lock:
             claim = self._get(claim_id)
-            claim.notifications.append(confirmed)
+            if confirmed not in claim.notifications:
+                claim.notifications.append(confirmed)
+                claim.effects["notify"] += 1
             return len(claim.notifications)
 
     def records(self) -> dict[str, api.ClaimRecord]:
@@ -137,6 +151,13 @@ class Ledger:
         with self._lock:
             claim = self._claims.get(claim_id)
             return claim.transfers if claim else 0
+
+    def effects(self, claim_id: str) -> dict[str, int]:
+        """Side effects that happened to the claim: ``create``, ``complete`` (confirmed),
+        ``cancel`` (cancelled or expired), ``transfer``, ``notify``; missing means none."""
+        with self._lock:
+            claim = self._claims.get(claim_id)
+            return dict(claim.effects) if claim else {}
 
     def notifications(self, claim_id: str) -> list[bool]:
         """The ``confirmed`` flag of each notification sent for the claim, oldest first."""

@@ -34,7 +34,7 @@ from grpc import aio
 from worker import validation
 from worker.bridge import api, wire
 from worker.bridge.admin import Stats, fault_from_pb, fault_to_pb, stats_to_pb
-from worker.bridge.faults import Fault, FaultBook
+from worker.bridge.faults import Fault, FaultBook, Verdict
 from worker.bridge.ledger import Ledger
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
@@ -64,9 +64,10 @@ class Simulator:
         unavailable: bool = False,
         fail_next: int = 0,
         code: str = "UNAVAILABLE",
+        lose_reply_next: int = 0,
     ) -> Fault:
         """Replace the fault of ``method`` (None: every method); ValueError on a bad value."""
-        fault = Fault(method, error_rate, latency, unavailable, fail_next, code)
+        fault = Fault(method, error_rate, latency, unavailable, fail_next, code, lose_reply_next)
         self.faults.set(fault)
         return fault
 
@@ -83,6 +84,10 @@ class Simulator:
 
     def notifications(self, claim_id: str) -> int:
         return len(self.ledger.notifications(claim_id))
+
+    def effects(self, claim_id: str) -> dict[str, int]:
+        """How many times each side effect happened to the claim (see :meth:`Ledger.effects`)."""
+        return self.ledger.effects(claim_id)
 
     def calls(self, method: str | None = None) -> int:
         """Calls received by ``method`` (None: all), counting those failed by a fault."""
@@ -105,21 +110,33 @@ class Simulator:
         )
 
     async def serve_call(self, method: str, context: Context, op: Callable[[], T]) -> T:
-        """Count the call, apply faults, then run ``op``; a domain error becomes a status."""
+        """Count the call, apply faults, then run ``op``; a domain error becomes a status.
+
+        A lost reply runs ``op`` first (its side effect happens) and then fails the call, as a
+        reply dropped on the way back would."""
         with self._lock:
             self._calls[method] += 1
         verdict = self.faults.decide(method)
         if verdict.delay:
             await asyncio.sleep(verdict.delay)
-        if verdict.failure is not None:
-            with self._lock:
-                self._injected[method] += 1
-            await _abort(context, verdict.failure, f"injected fault ({verdict.reason})")
+        if verdict.failure is not None and not verdict.after_work:
+            await self._inject(method, context, verdict)
         try:
-            return op()
+            result = op()
         except api.BridgeError as err:
+            if verdict.failure is not None:
+                await self._inject(method, context, verdict)
             context.set_trailing_metadata(((wire.ERROR_TYPE_KEY, err.error_type),))
             await _abort(context, wire.code_for(err), str(err))
+        if verdict.failure is not None:
+            await self._inject(method, context, verdict)
+        return result
+
+    async def _inject(self, method: str, context: Context, verdict: Verdict) -> NoReturn:
+        assert verdict.failure is not None
+        with self._lock:
+            self._injected[method] += 1
+        await _abort(context, verdict.failure, f"injected fault ({verdict.reason})")
 
 
 async def _abort(context: Context, code: grpc.StatusCode, details: str) -> NoReturn:

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n worker/bridge/proto/bridge.proto\x12\x0e\x64ict.bridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n\x12\x43reateClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x11\n\tentry_key\x18\x02 \x01(\t\x12\x14\n\x0c\x63laimer_ispb\x18\x03 \x01(\t\x12\x12\n\nowner_ispb\x18\x04 \x01(\t\"(\n\x14\x43ompleteClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\"T\n\x12\x43\x61ncelClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12,\n\x06reason\x18\x02 \x01(\x0e\x32\x1c.dict.bridge.v1.CancelReason\"#\n\x0fGetClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\"\x90\x01\n\nClaimReply\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.dict.bridge.v1.ClaimStatus\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"(\n\x14TransferEntryRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\"?\n\x12TransferEntryReply\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x17\n\x0ftransferred_now\x18\x02 \x01(\x08\"9\n\x12NotifyUsersRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x11\n\tconfirmed\x18\x02 \x01(\x08\";\n\x10NotifyUsersReply\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x15\n\rnotifications\x18\x02 \x01(\r\"z\n\x05\x46\x61ult\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x12\n\nerror_rate\x18\x02 \x01(\x01\x12\x17\n\x0flatency_seconds\x18\x03 \x01(\x01\x12\x13\n\x0bunavailable\x18\x04 \x01(\x08\x12\x11\n\tfail_next\x18\x05 \x01(\r\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\"\x14\n\x12\x43learFaultsRequest\"4\n\x0b\x46\x61ultsReply\x12%\n\x06\x66\x61ults\x18\x01 \x03(\x0b\x32\x15.dict.bridge.v1.Fault\"\x11\n\x0fGetStatsRequest\"\xc4\x03\n\x05Stats\x12/\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32 .dict.bridge.v1.Stats.CallsEntry\x12\x46\n\x11injected_failures\x18\x02 \x03(\x0b\x32+.dict.bridge.v1.Stats.InjectedFailuresEntry\x12\x0e\n\x06\x63laims\x18\x03 \x01(\x04\x12\x43\n\x10\x63laims_by_status\x18\x04 \x03(\x0b\x32).dict.bridge.v1.Stats.ClaimsByStatusEntry\x12\x11\n\ttransfers\x18\x05 \x01(\x04\x12\x15\n\rnotifications\x18\x06 \x01(\x04\x12%\n\x06\x66\x61ults\x18\x07 \x03(\x0b\x32\x15.dict.bridge.v1.Fault\x1a,\n\nCallsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x37\n\x15InjectedFailuresEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x35\n\x13\x43laimsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01*\xd5\x01\n\x0b\x43laimStatus\x12\x1c\n\x18\x43LAIM_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43LAIM_STATUS_OPEN\x10\x01\x12#\n\x1f\x43LAIM_STATUS_WAITING_RESOLUTION\x10\x02\x12\x1a\n\x16\x43LAIM_STATUS_CONFIRMED\x10\x03\x12\x1a\n\x16\x43LAIM_STATUS_CANCELLED\x10\x04\x12\x1a\n\x16\x43LAIM_STATUS_COMPLETED\x10\x05\x12\x18\n\x14\x43LAIM_STATUS_EXPIRED\x10\x06*\x81\x01\n\x0c\x43\x61ncelReason\x12\x1d\n\x19\x43\x41NCEL_REASON_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43\x41NCEL_REASON_REJECTED\x10\x01\x12\x19\n\x15\x43\x41NCEL_REASON_EXPIRED\x10\x02\x12\x1b\n\x17\x43\x41NCEL_REASON_REQUESTED\x10\x03\x32\xf9\x03\n\rBridgeService\x12M\n\x0b\x43reateClaim\x12\".dict.bridge.v1.CreateClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12Q\n\rCompleteClaim\x12$.dict.bridge.v1.CompleteClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12M\n\x0b\x43\x61ncelClaim\x12\".dict.bridge.v1.CancelClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12G\n\x08GetClaim\x12\x1f.dict.bridge.v1.GetClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12Y\n\rTransferEntry\x12$.dict.bridge.v1.TransferEntryRequest\x1a\".dict.bridge.v1.TransferEntryReply\x12S\n\x0bNotifyUsers\x12\".dict.bridge.v1.NotifyUsersRequest\x1a .dict.bridge.v1.NotifyUsersReply2\xea\x01\n\x14\x42ridgeSimulatorAdmin\x12>\n\x08SetFault\x12\x15.dict.bridge.v1.Fault\x1a\x1b.dict.bridge.v1.FaultsReply\x12N\n\x0b\x43learFaults\x12\".dict.bridge.v1.ClearFaultsRequest\x1a\x1b.dict.bridge.v1.FaultsReply\x12\x42\n\x08GetStats\x12\x1f.dict.bridge.v1.GetStatsRequest\x1a\x15.dict.bridge.v1.Statsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n worker/bridge/proto/bridge.proto\x12\x0e\x64ict.bridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n\x12\x43reateClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x11\n\tentry_key\x18\x02 \x01(\t\x12\x14\n\x0c\x63laimer_ispb\x18\x03 \x01(\t\x12\x12\n\nowner_ispb\x18\x04 \x01(\t\"(\n\x14\x43ompleteClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\"T\n\x12\x43\x61ncelClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12,\n\x06reason\x18\x02 \x01(\x0e\x32\x1c.dict.bridge.v1.CancelReason\"#\n\x0fGetClaimRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\"\x90\x01\n\nClaimReply\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65xternal_id\x18\x02 \x01(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.dict.bridge.v1.ClaimStatus\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"(\n\x14TransferEntryRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\"?\n\x12TransferEntryReply\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x17\n\x0ftransferred_now\x18\x02 \x01(\x08\"9\n\x12NotifyUsersRequest\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x11\n\tconfirmed\x18\x02 \x01(\x08\";\n\x10NotifyUsersReply\x12\x10\n\x08\x63laim_id\x18\x01 \x01(\t\x12\x15\n\rnotifications\x18\x02 \x01(\r\"\x93\x01\n\x05\x46\x61ult\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x12\n\nerror_rate\x18\x02 \x01(\x01\x12\x17\n\x0flatency_seconds\x18\x03 \x01(\x01\x12\x13\n\x0bunavailable\x18\x04 \x01(\x08\x12\x11\n\tfail_next\x18\x05 \x01(\r\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12\x17\n\x0flose_reply_next\x18\x07 \x01(\r\"\x14\n\x12\x43learFaultsRequest\"4\n\x0b\x46\x61ultsReply\x12%\n\x06\x66\x61ults\x18\x01 \x03(\x0b\x32\x15.dict.bridge.v1.Fault\"\x11\n\x0fGetStatsRequest\"\xc4\x03\n\x05Stats\x12/\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32 .dict.bridge.v1.Stats.CallsEntry\x12\x46\n\x11injected_failures\x18\x02 \x03(\x0b\x32+.dict.bridge.v1.Stats.InjectedFailuresEntry\x12\x0e\n\x06\x63laims\x18\x03 \x01(\x04\x12\x43\n\x10\x63laims_by_status\x18\x04 \x03(\x0b\x32).dict.bridge.v1.Stats.ClaimsByStatusEntry\x12\x11\n\ttransfers\x18\x05 \x01(\x04\x12\x15\n\rnotifications\x18\x06 \x01(\x04\x12%\n\x06\x66\x61ults\x18\x07 \x03(\x0b\x32\x15.dict.bridge.v1.Fault\x1a,\n\nCallsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x37\n\x15InjectedFailuresEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\x1a\x35\n\x13\x43laimsByStatusEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01*\xd5\x01\n\x0b\x43laimStatus\x12\x1c\n\x18\x43LAIM_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43LAIM_STATUS_OPEN\x10\x01\x12#\n\x1f\x43LAIM_STATUS_WAITING_RESOLUTION\x10\x02\x12\x1a\n\x16\x43LAIM_STATUS_CONFIRMED\x10\x03\x12\x1a\n\x16\x43LAIM_STATUS_CANCELLED\x10\x04\x12\x1a\n\x16\x43LAIM_STATUS_COMPLETED\x10\x05\x12\x18\n\x14\x43LAIM_STATUS_EXPIRED\x10\x06*\x81\x01\n\x0c\x43\x61ncelReason\x12\x1d\n\x19\x43\x41NCEL_REASON_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43\x41NCEL_REASON_REJECTED\x10\x01\x12\x19\n\x15\x43\x41NCEL_REASON_EXPIRED\x10\x02\x12\x1b\n\x17\x43\x41NCEL_REASON_REQUESTED\x10\x03\x32\xf9\x03\n\rBridgeService\x12M\n\x0b\x43reateClaim\x12\".dict.bridge.v1.CreateClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12Q\n\rCompleteClaim\x12$.dict.bridge.v1.CompleteClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12M\n\x0b\x43\x61ncelClaim\x12\".dict.bridge.v1.CancelClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12G\n\x08GetClaim\x12\x1f.dict.bridge.v1.GetClaimRequest\x1a\x1a.dict.bridge.v1.ClaimReply\x12Y\n\rTransferEntry\x12$.dict.bridge.v1.TransferEntryRequest\x1a\".dict.bridge.v1.TransferEntryReply\x12S\n\x0bNotifyUsers\x12\".dict.bridge.v1.NotifyUsersRequest\x1a .dict.bridge.v1.NotifyUsersReply2\xea\x01\n\x14\x42ridgeSimulatorAdmin\x12>\n\x08SetFault\x12\x15.dict.bridge.v1.Fault\x1a\x1b.dict.bridge.v1.FaultsReply\x12N\n\x0b\x43learFaults\x12\".dict.bridge.v1.ClearFaultsRequest\x1a\x1b.dict.bridge.v1.FaultsReply\x12\x42\n\x08GetStats\x12\x1f.dict.bridge.v1.GetStatsRequest\x1a\x15.dict.bridge.v1.Statsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,10 +38,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATS_INJECTEDFAILURESENTRY']._serialized_options = b'8\001'
   _globals['_STATS_CLAIMSBYSTATUSENTRY']._loaded_options = None
   _globals['_STATS_CLAIMSBYSTATUSENTRY']._serialized_options = b'8\001'
-  _globals['_CLAIMSTATUS']._serialized_start=1400
-  _globals['_CLAIMSTATUS']._serialized_end=1613
-  _globals['_CANCELREASON']._serialized_start=1616
-  _globals['_CANCELREASON']._serialized_end=1745
+  _globals['_CLAIMSTATUS']._serialized_start=1426
+  _globals['_CLAIMSTATUS']._serialized_end=1639
+  _globals['_CANCELREASON']._serialized_start=1642
+  _globals['_CANCELREASON']._serialized_end=1771
   _globals['_CREATECLAIMREQUEST']._serialized_start=85
   _globals['_CREATECLAIMREQUEST']._serialized_end=184
   _globals['_COMPLETECLAIMREQUEST']._serialized_start=186
@@ -60,24 +60,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFYUSERSREQUEST']._serialized_end=662
   _globals['_NOTIFYUSERSREPLY']._serialized_start=664
   _globals['_NOTIFYUSERSREPLY']._serialized_end=723
-  _globals['_FAULT']._serialized_start=725
-  _globals['_FAULT']._serialized_end=847
-  _globals['_CLEARFAULTSREQUEST']._serialized_start=849
-  _globals['_CLEARFAULTSREQUEST']._serialized_end=869
-  _globals['_FAULTSREPLY']._serialized_start=871
-  _globals['_FAULTSREPLY']._serialized_end=923
-  _globals['_GETSTATSREQUEST']._serialized_start=925
-  _globals['_GETSTATSREQUEST']._serialized_end=942
-  _globals['_STATS']._serialized_start=945
-  _globals['_STATS']._serialized_end=1397
-  _globals['_STATS_CALLSENTRY']._serialized_start=1241
-  _globals['_STATS_CALLSENTRY']._serialized_end=1285
-  _globals['_STATS_INJECTEDFAILURESENTRY']._serialized_start=1287
-  _globals['_STATS_INJECTEDFAILURESENTRY']._serialized_end=1342
-  _globals['_STATS_CLAIMSBYSTATUSENTRY']._serialized_start=1344
-  _globals['_STATS_CLAIMSBYSTATUSENTRY']._serialized_end=1397
-  _globals['_BRIDGESERVICE']._serialized_start=1748
-  _globals['_BRIDGESERVICE']._serialized_end=2253
-  _globals['_BRIDGESIMULATORADMIN']._serialized_start=2256
-  _globals['_BRIDGESIMULATORADMIN']._serialized_end=2490
+  _globals['_FAULT']._serialized_start=726
+  _globals['_FAULT']._serialized_end=873
+  _globals['_CLEARFAULTSREQUEST']._serialized_start=875
+  _globals['_CLEARFAULTSREQUEST']._serialized_end=895
+  _globals['_FAULTSREPLY']._serialized_start=897
+  _globals['_FAULTSREPLY']._serialized_end=949
+  _globals['_GETSTATSREQUEST']._serialized_start=951
+  _globals['_GETSTATSREQUEST']._serialized_end=968
+  _globals['_STATS']._serialized_start=971
+  _globals['_STATS']._serialized_end=1423
+  _globals['_STATS_CALLSENTRY']._serialized_start=1267
+  _globals['_STATS_CALLSENTRY']._serialized_end=1311
+  _globals['_STATS_INJECTEDFAILURESENTRY']._serialized_start=1313
+  _globals['_STATS_INJECTEDFAILURESENTRY']._serialized_end=1368
+  _globals['_STATS_CLAIMSBYSTATUSENTRY']._serialized_start=1370
+  _globals['_STATS_CLAIMSBYSTATUSENTRY']._serialized_end=1423
+  _globals['_BRIDGESERVICE']._serialized_start=1774
+  _globals['_BRIDGESERVICE']._serialized_end=2279
+  _globals['_BRIDGESIMULATORADMIN']._serialized_start=2282
+  _globals['_BRIDGESIMULATORADMIN']._serialized_end=2516
 # @@protoc_insertion_point(module_scope)

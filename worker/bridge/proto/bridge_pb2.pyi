@@ -113,20 +113,22 @@ class NotifyUsersReply(_message.Message):
     def __init__(self, claim_id: _Optional[str] = ..., notifications: _Optional[int] = ...) -> None: ...
 
 class Fault(_message.Message):
-    __slots__ = ("method", "error_rate", "latency_seconds", "unavailable", "fail_next", "code")
+    __slots__ = ("method", "error_rate", "latency_seconds", "unavailable", "fail_next", "code", "lose_reply_next")
     METHOD_FIELD_NUMBER: _ClassVar[int]
     ERROR_RATE_FIELD_NUMBER: _ClassVar[int]
     LATENCY_SECONDS_FIELD_NUMBER: _ClassVar[int]
     UNAVAILABLE_FIELD_NUMBER: _ClassVar[int]
     FAIL_NEXT_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
+    LOSE_REPLY_NEXT_FIELD_NUMBER: _ClassVar[int]
     method: str
     error_rate: float
     latency_seconds: float
     unavailable: bool
     fail_next: int
     code: str
-    def __init__(self, method: _Optional[str] = ..., error_rate: _Optional[float] = ..., latency_seconds: _Optional[float] = ..., unavailable: _Optional[bool] = ..., fail_next: _Optional[int] = ..., code: _Optional[str] = ...) -> None: ...
+    lose_reply_next: int
+    def __init__(self, method: _Optional[str] = ..., error_rate: _Optional[float] = ..., latency_seconds: _Optional[float] = ..., unavailable: _Optional[bool] = ..., fail_next: _Optional[int] = ..., code: _Optional[str] = ..., lose_reply_next: _Optional[int] = ...) -> None: ...
 
 class ClearFaultsRequest(_message.Message):
     __slots__ = ()
