@@ -18,6 +18,10 @@ EXECUTION_TIMEOUT = timedelta(days=31)
 DECISION_SIGNAL = "claim-decision"  # payload: true (confirm) or false (reject)
 DECISION_UPDATE = "claim-decide"  # same decision, answered: rejected when not a bool
 STATUS_QUERY = "claim-status"
+# Sent by the workflows that resolve a claim at the Bridge on their own (an operator's complete
+# or cancel, the completion-period expiry) to the claim's CreateClaimWorkflow; payload: the
+# status they left the claim in. The claim workflow checks it with GetClaim before acting.
+RESOLVED_SIGNAL = "claim-resolved"
 
 # Outcomes of a claim: the only values the ``outcome`` metric label takes.
 CONFIRMED, CANCELLED, EXPIRED = "confirmed", "cancelled", "expired"
@@ -34,6 +38,19 @@ class ClaimInput:
     entry_key: str
     claimer_ispb: str
     owner_ispb: str
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """What a failed CreateClaimWorkflow run hands to the run its retry policy starts next.
+
+    A retry starts from the original input; this travels in the failure's details
+    (``workflow.get_last_failure()`` in the next run), so the claim keeps the deadline of its
+    first start and the owner's decision instead of starting over.
+    """
+
+    first_start: datetime  # the first run's start: the deadline is counted from here
+    decision: bool | None = None  # the owner's decision, once received
 
 
 @dataclass(frozen=True)

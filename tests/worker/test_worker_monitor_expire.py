@@ -152,13 +152,14 @@ async def test_cancel_is_idempotent_and_refuses_a_completed_claim(
     assert sim.transfers(claim_id) == 0
 
 
-async def test_a_resolved_claim_stops_its_monitor_even_mid_check(ts_client, sim, task_queue):
+async def test_a_resolved_claim_stops_its_monitor_even_mid_check(sim, isolated_claims):
     from temporalio.client import WorkflowExecutionStatus
     from worker_support import new_claim, wait_for_status
 
     from worker.model import DECISION_SIGNAL
     from worker.starter import start_claim
 
+    ts_client, task_queue = isolated_claims
     sim.set_fault("GetClaim", latency=1.0)  # the monitor is inside a check when the claim ends
     claim = new_claim()
     handle = await start_claim(ts_client, claim, task_queue=task_queue)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 from worker.bridge.api import ClaimRequest, ClaimStatus
 from worker.bridge.client import BridgeClient
-from worker.model import STATUS_QUERY, ClaimInput, ClaimState
+from worker.model import STATUS_QUERY, ClaimInput, ClaimState, claim_workflow_id
 
 CLAIMER, OWNER = "12345678", "87654321"
 
@@ -35,3 +36,30 @@ async def open_claim(bridge: BridgeClient) -> str:
     request = ClaimRequest(claim.claim_id, claim.entry_key, claim.claimer_ispb, claim.owner_ispb)
     await bridge.create_claim(request)
     return claim.claim_id
+
+
+async def monitors_closed(client: Client, claim_id: str, runs: int = 5) -> list[str]:
+    """Wait until every status monitor of the claim (one per run) is closed; their ids.
+
+    A monitor left running after its worker is gone would hold the shared time-skipping
+    server's clock still for every later test."""
+    seen = []
+    for attempt in range(1, runs + 1):
+        monitor_id = f"{claim_workflow_id(claim_id)}-monitor" + (
+            "" if attempt == 1 else f"-{attempt}"
+        )
+        handle = client.get_workflow_handle(monitor_id)
+        for _ in range(250):
+            try:
+                desc = await handle.describe()
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                break
+            if desc.status is not WorkflowExecutionStatus.RUNNING:
+                seen.append(monitor_id)
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError(f"monitor {monitor_id} is still running")
+    return seen

@@ -2,7 +2,8 @@
 
 Sleeps until ``expires_at`` and cancels the claim with reason EXPIRED. A deadline already past
 returns at once without calling the Bridge (the claim's own workflow handles what is overdue).
-A claim resolved in the meantime is left as it is.
+A claim resolved in the meantime is left as it is. A claim it expires has its CreateClaimWorkflow
+told, so that the claim workflow ends with it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from worker.model import ExpireInput
     from worker.retry import CANCEL_CLAIM, GET_CLAIM
     from worker.workflows.calls import call, error_type, final_error
+    from worker.workflows.notice import tell_claim_workflow
 
 
 @workflow.defn(name="ExpireCompletionPeriodWorkflow")
@@ -37,4 +39,6 @@ class ExpireCompletionPeriodWorkflow:
                 raise final_error(CANCEL_CLAIM, err) from err
             workflow.logger.info("claim %s: resolved before its deadline", request.claim_id)
             record = await call(GET_CLAIM, request.claim_id, ClaimRecord)
+            return record.status
+        await tell_claim_workflow(request.claim_id, record.status)
         return record.status

@@ -2,7 +2,8 @@
 
 Asking for what is already true succeeds (completing a completed claim, cancelling a cancelled
 or expired one); asking for the opposite of what happened fails with ``AlreadyResolvedError``
-naming the status the claim has.
+naming the status the claim has. Once resolved, the claim's own CreateClaimWorkflow is told, so
+that it ends with the claim instead of waiting for a decision that can no longer come.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from worker.model import ResolveInput
     from worker.retry import CANCEL_CLAIM, COMPLETE_CLAIM, GET_CLAIM, TRANSFER_ENTRY
     from worker.workflows.calls import call, error_type, final_error
+    from worker.workflows.notice import tell_claim_workflow
 
 
 async def _resolve(
@@ -50,6 +52,7 @@ class CompleteClaimWorkflow:
             await call(TRANSFER_ENTRY, request.claim_id, type(None))
         except ActivityError as err:
             raise final_error(TRANSFER_ENTRY, err) from err
+        await tell_claim_workflow(request.claim_id, ClaimStatus.COMPLETED)
         return status
 
 
@@ -59,4 +62,6 @@ class CancelClaimWorkflow:
     async def run(self, request: ResolveInput) -> ClaimStatus:
         done = frozenset({ClaimStatus.CANCELLED, ClaimStatus.EXPIRED})
         cancel = CancelRequest(request.claim_id, CancelReason.REQUESTED)
-        return await _resolve(CANCEL_CLAIM, cancel, request.claim_id, done)
+        status = await _resolve(CANCEL_CLAIM, cancel, request.claim_id, done)
+        await tell_claim_workflow(request.claim_id, status)
+        return status
