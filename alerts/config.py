@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dictobs import settings
+from core import settings
 
 # Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
 CLIENT_ERROR_TYPES: tuple[str, ...] = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dictobs.catalog import TARGET_LABELS, Metric, MetricType
+from core.catalog import TARGET_LABELS, Metric, MetricType
 
 
 @dataclass(frozen=True)

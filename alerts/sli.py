@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from dictobs import catalog, promtool
-from dictobs.catalog import MetricType
+from core import catalog
+from core.catalog import MetricType
+from dictobs import promtool
 
 WINDOW = "{{.window}}"
 

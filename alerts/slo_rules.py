@@ -25,7 +25,7 @@ from alerts import durations, slo_spec
 from alerts.config import DEFAULT, RulesConfig
 from alerts.sli import EventsSLI, LatencySLI, RawSLI
 from alerts.slo_spec import SLO
-from dictobs import __version__
+from core import __version__
 
 Rule = dict[str, Any]
 Group = dict[str, Any]

@@ -29,7 +29,7 @@ from alerts.config import DEFAULT
 from alerts.sli import EventsSLI, LatencySLI, RawSLI, go_float
 from alerts.slo_rules import WINDOWS, BurnWindow, go_number
 from alerts.slo_spec import SLO
-from dictobs.catalog import claims, get, server
+from core.catalog import claims, get, server
 
 STEP = 300  # seconds between samples
 # Seconds between rule evaluations. Hourly keeps four simulated days cheap: the cost is

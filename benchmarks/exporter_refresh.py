@@ -29,7 +29,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from benchmarks import report, scratch
-from dictobs import settings
+from core import settings
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from exporters import config as config_module

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from temporalio.client import Client
 
 from benchmarks import report, scratch
-from dictobs.catalog import claims
+from core.catalog import claims
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from worker.bridge.simulator import run_simulator

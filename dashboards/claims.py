@@ -7,6 +7,7 @@ times from the worker's claim metrics.
 
 from __future__ import annotations
 
+from core.catalog import claims, exporter
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     NS,
@@ -20,7 +21,6 @@ from dashboards.queries import (
     series,
     variables,
 )
-from dictobs.catalog import claims, exporter
 from worker.model import CLAIM_PERIOD, EXPIRED
 
 UID = "dict-claims-overview"

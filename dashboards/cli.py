@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import settings
 from dashboards.defaults import FOLDER, GENERATED
-from dictobs import settings
 from dictobs.cli import CLIError
 
 if TYPE_CHECKING:

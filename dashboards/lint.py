@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from alerts import slo_spec
+from core import catalog, settings
+from core.catalog import MetricType
 from dashboards import promql_check
 from dashboards.queries import server_spelling
-from dictobs import catalog, promtool, settings
-from dictobs.catalog import MetricType
+from dictobs import promtool
 
 ALLOWED_TYPES = {"timeseries", "stat", "table", "bargauge", "heatmap", "row"}
 # What Grafana substitutes before the query reaches Prometheus.

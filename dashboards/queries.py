@@ -1,6 +1,6 @@
 """PromQL building blocks for the panels, always from the metric catalog.
 
-Metric names come from :mod:`dictobs.catalog` entries and label spellings from the constants
+Metric names come from :mod:`core.catalog` entries and label spellings from the constants
 below, so a rename is one edit and a test fails when a panel names a metric or a label the
 catalog does not know. Template variables (``$namespace``, ``$task_queue`` and the server's
 derived ``$taskqueue``) live here too, because their spelling and the selectors that use them
@@ -9,9 +9,9 @@ must agree.
 
 from __future__ import annotations
 
+from core import settings
+from core.catalog import Metric, MetricType, exporter, sdk
 from dashboards.model import Variable
-from dictobs import settings
-from dictobs.catalog import Metric, MetricType, exporter, sdk
 
 # Grafana's built-in intervals; the tests substitute them before promtool sees the query.
 RATE = "$__rate_interval"

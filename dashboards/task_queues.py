@@ -10,6 +10,7 @@ and splits it in partitions; the panels sum over the partitions.
 
 from __future__ import annotations
 
+from core.catalog import Metric, Source, exporter, sdk, server
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     IDLE,
@@ -23,7 +24,6 @@ from dashboards.queries import (
     series,
     variables,
 )
-from dictobs.catalog import Metric, Source, exporter, sdk, server
 
 UID = "dict-task-queues"
 E = (NS, TQ)  # exporter and SDK series

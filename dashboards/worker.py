@@ -7,6 +7,7 @@ of our claim metrics), with the labels the SDK really puts on it.
 
 from __future__ import annotations
 
+from core.catalog import claims, sdk
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     IDLE,
@@ -21,7 +22,6 @@ from dashboards.queries import (
     share,
     variables,
 )
-from dictobs.catalog import claims, sdk
 
 UID = "dict-worker-sdk"
 W = (NS, TQ)

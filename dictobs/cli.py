@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from dictobs import __version__
-from dictobs.settings import SettingsError
+from core import __version__
+from core.settings import SettingsError
 
 # Modules that add subcommands, in the order --help lists them.
 PARTS = (

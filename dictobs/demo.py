@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from dictobs import settings
+from core import settings
 from dictobs.cli import CLIError
 from dictobs.demo_stack import DemoPorts, DemoStack
 from dictobs.process import ServiceError

@@ -15,7 +15,8 @@ from temporalio.client import Client
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
-from dictobs import binaries, settings
+from core import settings
+from dictobs import binaries
 from dictobs.demo_stack import DemoStack
 from worker import search_attributes
 from worker.bridge import admin

@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dictobs import settings
-from dictobs.catalog import claims, exporter
+from core import settings
+from core.catalog import claims, exporter
 from dictobs.cli import CLIError
 from dictobs.devserver import DevServer
 from dictobs.ports import wait_for_port
@@ -55,7 +55,7 @@ class DemoStack:
 
     @property
     def env(self) -> dict[str, str]:
-        """What every child reads through ``dictobs.settings``."""
+        """What every child reads through ``core.settings``."""
         return {
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports.temporal}",
             "TEMPORAL_NAMESPACE": settings.NAMESPACE,

@@ -19,7 +19,8 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from dictobs import binaries, settings
+from core import settings
+from dictobs import binaries
 from dictobs.ports import wait_for_port
 from dictobs.process import Service
 

@@ -29,7 +29,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from dictobs.temporal_client import connect
+from core.temporal_client import connect
 from exporters import durations, snapshot, webconfig
 from exporters.budget import CallStats, TokenBucket
 from exporters.collector.age import ClaimAgeCollector

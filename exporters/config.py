@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from dictobs import settings
-from dictobs.settings import SettingsError, TemporalSettings
+from core import settings
+from core.settings import SettingsError, TemporalSettings
 from exporters import durations
 from exporters.settings_table import BY_KEY, SECTIONS, SETTINGS, Kind, Setting
 
@@ -170,7 +170,7 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
 
 
 def _temporal(values: dict[str, _Value], env: Mapping[str, str]) -> TemporalSettings:
-    """Reuse ``dictobs.settings`` for the connection so its checks and defaults hold here too."""
+    """Reuse ``core.settings`` for the connection so its checks and defaults hold here too."""
     as_env = {
         s.env: str(_convert(s, values[s.key]))
         for s in SETTINGS

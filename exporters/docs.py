@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from core.catalog.exporter import EXPORTER_METRICS
 from dictobs import docblocks
-from dictobs.catalog.exporter import EXPORTER_METRICS
 from dictobs.docblocks import cell as _cell
 from exporters.settings_table import SETTINGS
 

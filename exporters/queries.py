@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dictobs import settings
+from core import settings
 
 RUNNING = "ExecutionStatus = 'Running'"
 UNCLOSED = "CloseTime IS NULL"  # the running workflows, without naming the status index

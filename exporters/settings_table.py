@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from dictobs import settings
+from core import settings
 from worker.bridge.api import ClaimStatus
 
 

@@ -1,5 +1,5 @@
-from dictobs import catalog
-from dictobs.catalog import MetricType, Source
+from core import catalog
+from core.catalog import MetricType, Source
 
 
 def test_every_name_is_unique_and_idiomatic():

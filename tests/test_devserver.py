@@ -8,7 +8,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
-from dictobs import settings
+from core import settings
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from dictobs.process import ServiceError

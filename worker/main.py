@@ -18,7 +18,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Interceptor, Worker
 
-from dictobs import settings
+from core import settings
 from worker.activities import ClaimActivities
 from worker.bridge.api import Bridge
 from worker.bridge.client import BridgeClient

@@ -22,7 +22,7 @@ from temporalio.common import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from dictobs import settings
+from core import settings
 from worker.bridge.api import ClaimStatus
 from worker.model import ClaimInput
 

@@ -19,7 +19,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from dictobs import settings
+from core import settings
 from worker import search_attributes
 from worker.bridge.api import ClaimRequest, ValidationError
 from worker.model import (

@@ -11,7 +11,7 @@ from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
 from alerts.promql import sel
-from dictobs.catalog import exporter
+from core.catalog import exporter
 
 
 def near_deadline(cfg: RulesConfig) -> str:

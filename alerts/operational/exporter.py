@@ -6,7 +6,7 @@ from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
 from alerts.promql import sel
-from dictobs.catalog import exporter, server
+from core.catalog import exporter, server
 
 
 def down(cfg: RulesConfig) -> str:

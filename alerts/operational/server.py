@@ -1,7 +1,7 @@
 """The Temporal server: up, frontend errors, persistence latency, matching, rate limits.
 
 Server metrics have no ``_total`` suffix and carry ``service_name`` (frontend, history,
-matching, worker); see ``dictobs/catalog/server.py`` for what was checked on a real server.
+matching, worker); see ``core/catalog/server.py`` for what was checked on a real server.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from alerts.config import RulesConfig, client_error_regex
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
 from alerts.promql import nrx, sel
-from dictobs.catalog import server
+from core.catalog import server
 
 
 def history_down(cfg: RulesConfig) -> str:

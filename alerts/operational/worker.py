@@ -6,7 +6,7 @@ from alerts.config import RulesConfig
 from alerts.operational.common import Group, Rule, alert
 from alerts.operational.common import group as make_group
 from alerts.promql import rx, sel
-from dictobs.catalog import Metric, exporter, sdk, server
+from core.catalog import Metric, exporter, sdk, server
 
 
 def _p99(cfg: RulesConfig, metric: Metric) -> str:

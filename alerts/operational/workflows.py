@@ -6,7 +6,7 @@ from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
 from alerts.promql import ne, sel
-from dictobs.catalog import claims, sdk
+from core.catalog import claims, sdk
 
 NONDETERMINISM = "NonDeterminismError"
 

@@ -8,9 +8,10 @@ import yaml
 
 from alerts import generate
 from alerts.config import DEFAULT
+from core import catalog
+from core.catalog import Source
 from dashboards import lint, promql_check
-from dictobs import catalog, promtool
-from dictobs.catalog import Source
+from dictobs import promtool
 
 RULE_FILES = sorted(generate.GENERATED_DIR.glob("*.yaml"))
 K8S_FILES = sorted((generate.GENERATED_DIR / "k8s").glob("*.yaml"))

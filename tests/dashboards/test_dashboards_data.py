@@ -19,9 +19,10 @@ import urllib.error
 import pytest
 
 from alerts import slo_spec
+from core import catalog, settings
+from core.catalog import MetricType, claims, sdk, server
 from dashboards import build, lint
-from dictobs import catalog, promtool, settings
-from dictobs.catalog import MetricType, claims, sdk, server
+from dictobs import promtool
 from dictobs.ports import free_port
 from dictobs.prometheus import Prometheus
 

@@ -8,10 +8,10 @@ import logging
 
 import pytest
 
+from core import __version__
 from dashboards import build, cli
 from dashboards.grafana_api import Grafana
 from dashboards.grafana_double import EDITOR, VIEWER, GrafanaDouble
-from dictobs import __version__
 from dictobs.cli import CLIError
 from dictobs.ports import free_port
 

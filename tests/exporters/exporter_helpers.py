@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from dictobs import settings
+from core import settings
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from exporters import config as config_module

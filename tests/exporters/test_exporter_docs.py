@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.catalog.exporter import EXPORTER_METRICS
 from dictobs import docblocks
-from dictobs.catalog.exporter import EXPORTER_METRICS
 from exporters import docs
 from exporters.settings_table import SETTINGS
 

@@ -15,7 +15,7 @@ import pytest
 from exporter_helpers import exporter_config, new_server, scrape, start_claim, value, wait_until
 from temporalio.client import Client
 
-from dictobs.catalog import exporter as cat
+from core.catalog import exporter as cat
 from dictobs.devserver import DevServer
 from exporters.app import Exporter
 from exporters.config import ExporterConfig

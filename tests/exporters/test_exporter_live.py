@@ -21,8 +21,8 @@ from exporter_helpers import (
 )
 from temporalio.client import Client
 
+from core.catalog import exporter as cat
 from dictobs import promtool
-from dictobs.catalog import exporter as cat
 from dictobs.devserver import DevServer
 from exporters import snapshot
 from exporters.app import Exporter

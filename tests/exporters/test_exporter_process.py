@@ -10,7 +10,7 @@ import sys
 import pytest
 from exporter_helpers import scrape, value, wait_until
 
-from dictobs.catalog import exporter as cat
+from core.catalog import exporter as cat
 from dictobs.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.devserver

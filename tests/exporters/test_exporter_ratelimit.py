@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from exporter_helpers import exporter_config, scrape, value, wait_until
 
-from dictobs.catalog import exporter as cat
+from core.catalog import exporter as cat
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from exporters.app import Exporter

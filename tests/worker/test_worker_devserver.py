@@ -22,9 +22,10 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
-from dictobs import promtool, settings
-from dictobs.catalog import claims, sdk
-from dictobs.catalog.model import Metric
+from core import settings
+from core.catalog import claims, sdk
+from core.catalog.model import Metric
+from dictobs import promtool
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from worker.bridge.api import ClaimStatus

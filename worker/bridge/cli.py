@@ -20,7 +20,7 @@ import signal
 from dataclasses import asdict
 from typing import Any
 
-from dictobs import settings
+from core import settings
 from dictobs.cli import CLIError
 from worker.bridge import admin
 from worker.bridge.faults import Fault

@@ -6,7 +6,7 @@ snapshot, so each HELP says so.
 
 from __future__ import annotations
 
-from dictobs.catalog.model import Metric, MetricType, Source
+from core.catalog.model import Metric, MetricType, Source
 
 C, G, INFO = MetricType.COUNTER, MetricType.GAUGE, MetricType.INFO
 _NS = ("namespace",)

@@ -8,7 +8,7 @@ same base labels. Histogram names here carry the unit suffix the SDK appends
 
 from __future__ import annotations
 
-from dictobs.catalog.model import Metric, MetricType, Source
+from core.catalog.model import Metric, MetricType, Source
 
 C, H = MetricType.COUNTER, MetricType.HISTOGRAM
 _WF = ("namespace", "service_name", "task_queue", "workflow_type")

@@ -8,7 +8,7 @@ as given (``dict-task-queue``), unlike the server's ``taskqueue``.
 
 from __future__ import annotations
 
-from dictobs.catalog.model import Metric, MetricType, Source
+from core.catalog.model import Metric, MetricType, Source
 
 C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
 _TQ = ("namespace", "service_name", "task_queue")

@@ -22,7 +22,7 @@ count, a ``task_priority``.
 
 from __future__ import annotations
 
-from dictobs.catalog.model import TARGET_LABELS, Metric, MetricType, Source
+from core.catalog.model import TARGET_LABELS, Metric, MetricType, Source
 
 C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
 _OP = ("namespace", "operation", "service_name")

@@ -6,7 +6,7 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
-from dictobs.settings import TemporalSettings
+from core.settings import TemporalSettings
 
 
 def tls_config(settings: TemporalSettings) -> TLSConfig | bool:
