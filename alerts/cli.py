@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.errors import CLIError
 from dictobs import promtool
-from dictobs.cli import CLIError
 
 T = TypeVar("T")
 

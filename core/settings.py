@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import SettingsError
+
 NAMESPACE = "dict"
 TASK_QUEUE = "dict-task-queue"
 TEMPORAL_PORT = 7233
@@ -34,10 +36,6 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
     SA_CLAIMER_ISPB: "Keyword",
     SA_OWNER_ISPB: "Keyword",
 }
-
-
-class SettingsError(ValueError):
-    """A setting has a value the pack cannot use; the message names the variable and the fix."""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core import settings
+from core.errors import CLIError
 from dashboards.defaults import FOLDER, GENERATED
-from dictobs.cli import CLIError
 
 if TYPE_CHECKING:
     from dashboards import push

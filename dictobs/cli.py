@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from core import __version__
-from core.settings import SettingsError
+from core.errors import CLIError, SettingsError
 
 # Modules that add subcommands, in the order --help lists them.
 PARTS = (
@@ -25,14 +25,6 @@ PARTS = (
     "dashboards.cli",
     "dictobs.demo",
 )
-
-
-class CLIError(Exception):
-    """An error the user can fix; the message says what and how. Exit status 2 unless given."""
-
-    def __init__(self, message: str, status: int = 2) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core import settings
-from dictobs.cli import CLIError
+from core.errors import CLIError
 from dictobs.demo_stack import DemoPorts, DemoStack
 from dictobs.process import ServiceError
 

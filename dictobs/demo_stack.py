@@ -14,7 +14,7 @@ from typing import Any
 
 from core import settings
 from core.catalog import claims, exporter
-from dictobs.cli import CLIError
+from core.errors import CLIError
 from dictobs.devserver import DevServer
 from dictobs.ports import wait_for_port
 from dictobs.process import Service

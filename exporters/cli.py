@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dictobs.cli import CLIError
+from core.errors import CLIError
 from exporters import config as config_module
 from exporters import durations, snapshot
 from exporters.app import Exporter, StartupError

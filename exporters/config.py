@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from core import settings
-from core.settings import SettingsError, TemporalSettings
+from core.errors import SettingsError
+from core.settings import TemporalSettings
 from exporters import durations
 from exporters.settings_table import BY_KEY, SECTIONS, SETTINGS, Kind, Setting
 

@@ -17,8 +17,8 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 
 from core import settings as settings_mod
+from core.errors import CLIError
 from core.temporal_client import connect
-from dictobs.cli import CLIError
 from worker.main import running_worker
 from worker.model import ClaimInput
 from worker.runtime import make_runtime

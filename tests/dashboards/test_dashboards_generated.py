@@ -9,8 +9,8 @@ import json
 import pytest
 import yaml
 
+from core.errors import CLIError
 from dashboards import build, cli, lint, render
-from dictobs.cli import CLIError
 
 # Users bookmark these; changing one breaks their links, so it must be a deliberate edit here.
 UIDS = {

@@ -9,10 +9,10 @@ import logging
 import pytest
 
 from core import __version__
+from core.errors import CLIError
 from dashboards import build, cli
 from dashboards.grafana_api import Grafana
 from dashboards.grafana_double import EDITOR, VIEWER, GrafanaDouble
-from dictobs.cli import CLIError
 from dictobs.ports import free_port
 
 TOKEN = "glsa_editor-Secret-7f3a9c"

@@ -21,7 +21,7 @@ from dataclasses import asdict
 from typing import Any
 
 from core import settings
-from dictobs.cli import CLIError
+from core.errors import CLIError
 from worker.bridge import admin
 from worker.bridge.faults import Fault
 from worker.bridge.simulator import run_simulator
