@@ -9,18 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from worker.bridge.api import ClaimStatus
+from core.domain import ClaimStatus
 
-# The claim resolution period (DICT: 30 days) and the execution timeout that bounds it (§6.1).
-CLAIM_PERIOD = timedelta(days=30)
+# The execution timeout that bounds the claim period (§6.1).
 EXECUTION_TIMEOUT = timedelta(days=31)
 
 DECISION_SIGNAL = "claim-decision"  # payload: true (confirm) or false (reject)
 DECISION_UPDATE = "claim-decide"  # same decision, answered: rejected when not a bool
 STATUS_QUERY = "claim-status"
-
-# Outcomes of a claim: the only values the ``outcome`` metric label takes.
-CONFIRMED, CANCELLED, EXPIRED = "confirmed", "cancelled", "expired"
 
 
 def claim_workflow_id(claim_id: str) -> str:

@@ -22,14 +22,14 @@ from temporalio.common import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from core import settings
-from worker.bridge.api import ClaimStatus
+from core import domain
+from core.domain import ClaimStatus
 from worker.model import ClaimInput
 
-STATUS = SearchAttributeKey.for_keyword(settings.SA_CLAIM_STATUS)
-DEADLINE = SearchAttributeKey.for_datetime(settings.SA_CLAIM_DEADLINE)
-CLAIMER_ISPB = SearchAttributeKey.for_keyword(settings.SA_CLAIMER_ISPB)
-OWNER_ISPB = SearchAttributeKey.for_keyword(settings.SA_OWNER_ISPB)
+STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
+DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
+CLAIMER_ISPB = SearchAttributeKey.for_keyword(domain.SA_CLAIMER_ISPB)
+OWNER_ISPB = SearchAttributeKey.for_keyword(domain.SA_OWNER_ISPB)
 
 
 def initial(claim: ClaimInput, deadline: datetime) -> TypedSearchAttributes:
@@ -64,7 +64,7 @@ async def ensure_registered(client: Client) -> None:
         "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
         "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     }
-    for name, kind in settings.SEARCH_ATTRIBUTES.items():
+    for name, kind in domain.SEARCH_ATTRIBUTES.items():
         request = AddSearchAttributesRequest(
             namespace=client.namespace, search_attributes={name: kinds[kind]}
         )

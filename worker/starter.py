@@ -20,10 +20,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core import settings
+from core.domain import CLAIM_PERIOD
 from worker import search_attributes
 from worker.bridge.api import ClaimRequest, ValidationError
 from worker.model import (
-    CLAIM_PERIOD,
     DECISION_UPDATE,
     EXECUTION_TIMEOUT,
     STATUS_QUERY,

@@ -17,29 +17,30 @@ from temporalio.exceptions import ActivityError, ChildWorkflowError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from core.domain import (
+        CANCEL_CLAIM,
+        CANCELLED,
+        CLAIM_PERIOD,
+        COMPLETE_CLAIM,
+        CONFIRMED,
+        CREATE_CLAIM,
+        CREATE_CLAIM_WORKFLOW,
+        EXPIRED,
+        NOTIFY_USERS,
+        TRANSFER_ENTRY,
+    )
     from worker import metrics, search_attributes
     from worker.activities import CancelRequest, NotifyRequest
     from worker.bridge.api import CancelReason, ClaimRecord, ClaimStatus
     from worker.model import (
-        CANCELLED,
-        CLAIM_PERIOD,
-        CONFIRMED,
         DECISION_SIGNAL,
         DECISION_UPDATE,
-        EXPIRED,
         STATUS_QUERY,
         ClaimInput,
         ClaimState,
         MonitorInput,
         MonitorResult,
         claim_workflow_id,
-    )
-    from worker.retry import (
-        CANCEL_CLAIM,
-        COMPLETE_CLAIM,
-        CREATE_CLAIM,
-        NOTIFY_USERS,
-        TRANSFER_ENTRY,
     )
     from worker.workflows.calls import call, final_error
     from worker.workflows.monitor_status import MonitorStatusWorkflow
@@ -50,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
 MONITOR_PATCH = "monitor-status-child"
 
 
-@workflow.defn(name="CreateClaimWorkflow")
+@workflow.defn(name=CREATE_CLAIM_WORKFLOW)
 class CreateClaimWorkflow:
     def __init__(self) -> None:
         self._status = ClaimStatus.OPEN
