@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import settings
+from core import domain, settings
 
 # Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
 CLIENT_ERROR_TYPES: tuple[str, ...] = (
@@ -45,7 +45,7 @@ class RulesConfig:
     # keep the name; the server writes ``taskqueue`` with ``-`` turned into ``_``.
     namespace: str = settings.NAMESPACE
     task_queue: str = settings.TASK_QUEUE
-    claim_workflow_type: str = "CreateClaimWorkflow"
+    claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
     # Runbook links: the pattern gets the section anchor (the alert name in lower case).
     runbook_url_pattern: str = "docs/runbook.md#%s"
 

@@ -29,7 +29,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from benchmarks import report, scratch
-from core import settings
+from core import domain, settings
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from exporters import config as config_module
@@ -43,8 +43,8 @@ LARGE = int(os.environ.get("EXPORTER_BENCH_CLAIMS", "20000"))
 CREATE_BUDGET_S = 180.0  # stop creating claims after this long, whatever the count reached
 REPEATS = 3
 PAGE_SIZE = 1000
-STATUS = SearchAttributeKey.for_keyword(settings.SA_CLAIM_STATUS)
-DEADLINE = SearchAttributeKey.for_datetime(settings.SA_CLAIM_DEADLINE)
+STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
+DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
 STATUSES = ("OPEN", "WAITING_RESOLUTION", "CONFIRMED")
 
 
@@ -123,11 +123,11 @@ async def baseline_refresh(
         if workflow_type not in claim_types:
             continue
         fields = execution.search_attributes.indexed_fields
-        if settings.SA_CLAIM_STATUS in fields:
-            by_status[json.loads(fields[settings.SA_CLAIM_STATUS].data)] += 1
+        if domain.SA_CLAIM_STATUS in fields:
+            by_status[json.loads(fields[domain.SA_CLAIM_STATUS].data)] += 1
         ages.append((now - execution.start_time.ToDatetime(UTC)).total_seconds())
-        if settings.SA_CLAIM_DEADLINE in fields:
-            deadline = datetime.fromisoformat(json.loads(fields[settings.SA_CLAIM_DEADLINE].data))
+        if domain.SA_CLAIM_DEADLINE in fields:
+            deadline = datetime.fromisoformat(json.loads(fields[domain.SA_CLAIM_DEADLINE].data))
             overdue += deadline < now
             near += now <= deadline <= now + config.near_deadline_window
     _ = [sum(a > t.total_seconds() for a in ages) for t in config.age_thresholds]

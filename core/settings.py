@@ -25,18 +25,6 @@ BRIDGE_PORT = 50051
 PROMETHEUS_PORT = 9090
 ALERTMANAGER_PORT = 9093
 
-# Custom search attributes the claim workflows upsert and the exporter counts on.
-SA_CLAIM_STATUS = "DictClaimStatus"  # Keyword
-SA_CLAIM_DEADLINE = "DictClaimDeadline"  # Datetime
-SA_CLAIMER_ISPB = "DictClaimerISPB"  # Keyword
-SA_OWNER_ISPB = "DictOwnerISPB"  # Keyword
-SEARCH_ATTRIBUTES: dict[str, str] = {
-    SA_CLAIM_STATUS: "Keyword",
-    SA_CLAIM_DEADLINE: "Datetime",
-    SA_CLAIMER_ISPB: "Keyword",
-    SA_OWNER_ISPB: "Keyword",
-}
-
 
 @dataclass(frozen=True)
 class TemporalSettings:

@@ -8,6 +8,7 @@ times from the worker's claim metrics.
 from __future__ import annotations
 
 from core.catalog import claims, exporter
+from core.domain import CLAIM_PERIOD, EXPIRED
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     NS,
@@ -21,7 +22,6 @@ from dashboards.queries import (
     series,
     variables,
 )
-from worker.model import CLAIM_PERIOD, EXPIRED
 
 UID = "dict-claims-overview"
 DAY = 86400.0

@@ -16,14 +16,14 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.testing import WorkflowEnvironment
 
 from core import settings
+from core.domain import CLAIM_PERIOD, ClaimStatus
 from dictobs import binaries
 from dictobs.demo_stack import DemoStack
 from worker import search_attributes
 from worker.bridge import admin
-from worker.bridge.api import ClaimStatus
 from worker.bridge.faults import Fault
 from worker.main import running_worker
-from worker.model import CLAIM_PERIOD, ClaimInput, ClaimState
+from worker.model import ClaimInput, ClaimState
 from worker.starter import ClaimError, claim_status, decide_claim, start_claim
 from worker.validation import mask_key
 

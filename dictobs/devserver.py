@@ -19,7 +19,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from core import settings
+from core import domain, settings
 from dictobs import binaries
 from dictobs.ports import wait_for_port
 from dictobs.process import Service
@@ -73,7 +73,7 @@ class DevServer:
             "--log-level",
             "warn",
         ]
-        for name, kind in settings.SEARCH_ATTRIBUTES.items():
+        for name, kind in domain.SEARCH_ATTRIBUTES.items():
             cmd += ["--search-attribute", f"{name}={kind}"]
         for key, value in self.dynamic_config.items():
             cmd += ["--dynamic-config-value", f"{key}={value}"]
@@ -109,7 +109,7 @@ class DevServer:
                 attrs = await client.operator_service.list_search_attributes(
                     ListSearchAttributesRequest(namespace=self.namespace), timeout=rpc_timeout
                 )
-                missing = sorted(set(settings.SEARCH_ATTRIBUTES) - set(attrs.custom_attributes))
+                missing = sorted(set(domain.SEARCH_ATTRIBUTES) - set(attrs.custom_attributes))
                 if not missing:
                     return
                 why = f"search attributes not registered yet: {', '.join(missing)}"

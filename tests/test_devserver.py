@@ -8,7 +8,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
-from core import settings
+from core import domain, settings
 from dictobs.devserver import DevServer
 from dictobs.ports import free_port
 from dictobs.process import ServiceError
@@ -18,7 +18,7 @@ async def test_dev_server_has_the_claim_search_attributes(dev_server, dev_client
     resp = await dev_client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.NAMESPACE)
     )
-    for name in settings.SEARCH_ATTRIBUTES:
+    for name in domain.SEARCH_ATTRIBUTES:
         assert name in resp.custom_attributes, name
     body = urllib.request.urlopen(dev_server.metrics_url, timeout=10).read().decode()
     assert "service_requests" in body
@@ -35,7 +35,7 @@ def test_start_returns_once_the_frontend_answers(tmp_path):
         resp = await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=server.namespace)
         )
-        assert set(settings.SEARCH_ATTRIBUTES) <= set(resp.custom_attributes)
+        assert set(domain.SEARCH_ATTRIBUTES) <= set(resp.custom_attributes)
 
     for attempt in range(2):  # a fresh server, then the same one restarted on its SQLite file
         server = DevServer(run_dir=tmp_path, port=free_port(), metrics_port=free_port())

@@ -8,6 +8,7 @@ same base labels. Histogram names here carry the unit suffix the SDK appends
 
 from __future__ import annotations
 
+from core import domain
 from core.catalog.model import Metric, MetricType, Source
 
 C, H = MetricType.COUNTER, MetricType.HISTOGRAM
@@ -24,7 +25,7 @@ CLAIM_RESOLUTION_BUCKETS = (
 BRIDGE_CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 # Fixed label values; nothing else is ever recorded.
-OUTCOMES = ("confirmed", "cancelled", "expired")
+OUTCOMES = domain.RESOLUTION_OUTCOMES
 
 CLAIMS_STARTED = Metric(
     "dict_claims_started_total",
