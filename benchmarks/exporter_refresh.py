@@ -30,13 +30,13 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 
 from benchmarks import report, scratch
 from core import domain, settings
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
 from exporters import config as config_module
 from exporters import queries, snapshot
 from exporters.budget import CallStats, TokenBucket
 from exporters.config import ExporterConfig
 from exporters.temporal_api import ClientApi, TaskType
+from stack.devserver import DevServer
+from stack.ports import free_port
 
 SMALL = 1_000
 LARGE = int(os.environ.get("EXPORTER_BENCH_CLAIMS", "20000"))

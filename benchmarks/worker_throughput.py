@@ -25,8 +25,8 @@ from temporalio.client import Client
 
 from benchmarks import report, scratch
 from core.catalog import claims
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from stack.devserver import DevServer
+from stack.ports import free_port
 from worker.bridge.simulator import run_simulator
 from worker.main import running_worker
 from worker.model import DECISION_SIGNAL, ClaimInput

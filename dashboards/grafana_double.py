@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from dictobs.ports import free_port
+from stack.ports import free_port
 
 EDITOR, VIEWER = "Editor", "Viewer"
 VERSION = "11.3.0"

@@ -23,7 +23,7 @@ PARTS = (
     "exporters.cli",
     "alerts.cli",
     "dashboards.cli",
-    "dictobs.demo",
+    "stack.demo",
 )
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from dictobs.demo_claims import EXPIRY_KEY, KEYS, TWICE_KEY
-from dictobs.demo_stack import RULES_DIR, DemoPorts
-from dictobs.ports import free_port
+from stack.demo_claims import EXPIRY_KEY, KEYS, TWICE_KEY
+from stack.demo_stack import RULES_DIR, DemoPorts
+from stack.ports import free_port
 
 pytestmark = pytest.mark.devserver
 REPO = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
 from core import domain, settings
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
-from dictobs.process import ServiceError
+from stack.devserver import DevServer
+from stack.ports import free_port
+from stack.process import ServiceError
 
 
 async def test_dev_server_has_the_claim_search_attributes(dev_server, dev_client):

@@ -2,8 +2,8 @@
 
 import time
 
-from dictobs.ports import free_port
-from dictobs.prometheus import Alertmanager, Prometheus, scrape_config
+from stack.ports import free_port
+from stack.prometheus import Alertmanager, Prometheus, scrape_config
 
 
 def test_prometheus_scrapes_the_dev_server_and_reaches_alertmanager(dev_server, tmp_path):

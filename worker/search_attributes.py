@@ -57,7 +57,7 @@ async def ensure_registered(client: Client) -> None:
     """Register the claim search attributes on the client's namespace; those already there
     are left alone.
 
-    ``temporal server start-dev`` gets them on its command line (:mod:`dictobs.devserver`); the
+    ``temporal server start-dev`` gets them on its command line (:mod:`stack.devserver`); the
     time-skipping test server and a fresh cluster need this call.
     """
     kinds = {

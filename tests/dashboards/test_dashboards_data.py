@@ -23,8 +23,8 @@ from core import catalog, settings
 from core.catalog import MetricType, claims, sdk, server
 from dashboards import build, lint
 from dictobs import promtool
-from dictobs.ports import free_port
-from dictobs.prometheus import Prometheus
+from stack.ports import free_port
+from stack.prometheus import Prometheus
 
 STEP = 60
 HISTORY = 3600

@@ -16,10 +16,10 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from core import domain, settings
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
 from exporters import config as config_module
 from exporters.config import ExporterConfig
+from stack.devserver import DevServer
+from stack.ports import free_port
 
 STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
 DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)

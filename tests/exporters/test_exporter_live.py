@@ -23,11 +23,11 @@ from temporalio.client import Client
 
 from core.catalog import exporter as cat
 from dictobs import promtool
-from dictobs.devserver import DevServer
 from exporters import snapshot
 from exporters.app import Exporter
 from exporters.budget import CallStats, TokenBucket
 from exporters.temporal_api import ClientApi
+from stack.devserver import DevServer
 
 pytestmark = pytest.mark.devserver
 NS = "dict"

@@ -11,7 +11,7 @@ import pytest
 from exporter_helpers import scrape, value, wait_until
 
 from core.catalog import exporter as cat
-from dictobs.ports import free_port, wait_for_port
+from stack.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.devserver
 

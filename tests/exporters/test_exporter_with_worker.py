@@ -12,10 +12,10 @@ import pytest
 from exporter_helpers import exporter_config, new_server
 from temporalio.client import Client, WorkflowHandle
 
-from dictobs.devserver import DevServer
 from exporters import snapshot
 from exporters.budget import CallStats, TokenBucket
 from exporters.temporal_api import ClientApi
+from stack.devserver import DevServer
 from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import run_simulator
 from worker.main import running_worker

@@ -26,8 +26,8 @@ from core import domain
 from core.catalog import claims, sdk
 from core.catalog.model import Metric
 from dictobs import promtool
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from stack.devserver import DevServer
+from stack.ports import free_port
 from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import Simulator, run_simulator
 from worker.main import running_worker

@@ -15,10 +15,10 @@ from typing import Any
 from core import settings
 from core.catalog import claims, exporter
 from core.errors import CLIError
-from dictobs.devserver import DevServer
-from dictobs.ports import wait_for_port
-from dictobs.process import Service
-from dictobs.prometheus import Alertmanager, Prometheus, scrape_config
+from stack.devserver import DevServer
+from stack.ports import wait_for_port
+from stack.process import Service
+from stack.prometheus import Alertmanager, Prometheus, scrape_config
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "alerts" / "generated"
 DASHBOARDS_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "generated"

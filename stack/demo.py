@@ -18,8 +18,8 @@ from typing import Any
 
 from core import settings
 from core.errors import CLIError
-from dictobs.demo_stack import DemoPorts, DemoStack
-from dictobs.process import ServiceError
+from stack.demo_stack import DemoPorts, DemoStack
+from stack.process import ServiceError
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -57,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         except (ServiceError, FileNotFoundError) as err:  # a service, or a binary missing
             raise CLIError(f"the demo could not start: {err}") from None
         # The worker's code: loaded only to run it.
-        from dictobs.demo_claims import run_claims
+        from stack.demo_claims import run_claims
         from worker.bridge.admin import SimulatorAdminError
         from worker.starter import ClaimError
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from dictobs.process import Service
+from stack.process import Service
 
 Sample = tuple[dict[str, str], float]
 

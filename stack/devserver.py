@@ -20,9 +20,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from core import domain, settings
-from dictobs import binaries
-from dictobs.ports import wait_for_port
-from dictobs.process import Service
+from stack import binaries
+from stack.ports import wait_for_port
+from stack.process import Service
 
 
 @dataclass

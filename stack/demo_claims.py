@@ -17,8 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from core import settings
 from core.domain import CLAIM_PERIOD, ClaimStatus
-from dictobs import binaries
-from dictobs.demo_stack import DemoStack
+from stack import binaries
+from stack.demo_stack import DemoStack
 from worker import search_attributes
 from worker.bridge import admin
 from worker.bridge.faults import Fault
