@@ -14,7 +14,7 @@ setup:
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core dictobs stack worker exporters alerts dashboards benchmarks
+	$(BIN)/mypy core toolkit dictobs stack worker exporters alerts dashboards benchmarks
 
 fmt: setup
 	$(BIN)/ruff format .

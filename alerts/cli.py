@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.errors import CLIError
-from dictobs import promtool
+from toolkit import promtool
 
 T = TypeVar("T")
 

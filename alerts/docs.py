@@ -8,12 +8,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from alerts import durations, operational, slo_rules
+from alerts import operational, slo_rules
 from alerts.config import DEFAULT
 from alerts.sli import EventsSLI, LatencySLI
 from alerts.slo_spec import load_slos
-from dictobs import docblocks
-from dictobs.docblocks import cell
+from toolkit import docblocks, durations
+from toolkit.docblocks import cell
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "alerts.md"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from alerts import operational, render, slo_rules, slo_tests
 from alerts.config import DEFAULT, RulesConfig
 from alerts.slo_spec import DEFAULT_PATH, SLO, load_many
-from dictobs.files import write_atomically
+from toolkit.files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent

@@ -17,7 +17,7 @@ from typing import Any
 
 from core import catalog
 from core.catalog import MetricType
-from dictobs import promtool
+from toolkit import promtool
 
 WINDOW = "{{.window}}"
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alerts import durations, slo_spec
+from alerts import slo_spec
 from alerts.config import DEFAULT, RulesConfig
 from alerts.sli import EventsSLI, LatencySLI, RawSLI
 from alerts.slo_spec import SLO
 from core import __version__
+from toolkit import durations
 
 Rule = dict[str, Any]
 Group = dict[str, Any]

@@ -22,8 +22,9 @@ from typing import Any
 
 import yaml
 
-from alerts import durations, sli
+from alerts import sli
 from alerts.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
+from toolkit import durations
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "slos.yaml"
 NATIVE_VERSION = "dictobs/v1"

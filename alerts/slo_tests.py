@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alerts import durations, render, slo_rules, slo_spec
+from alerts import render, slo_rules, slo_spec
 from alerts.config import DEFAULT
 from alerts.sli import EventsSLI, LatencySLI, RawSLI, go_float
 from alerts.slo_rules import WINDOWS, BurnWindow, go_number
 from alerts.slo_spec import SLO
 from core.catalog import claims, get, server
+from toolkit import durations
 
 STEP = 300  # seconds between samples
 # Seconds between rule evaluations. Hourly keeps four simulated days cheap: the cost is

@@ -18,7 +18,7 @@ from dashboards import claims, server, slos, task_queues, worker
 from dashboards.defaults import FOLDER, GENERATED
 from dashboards.model import Dashboard
 from dashboards.render import dumps, render
-from dictobs.files import write_atomically
+from toolkit.files import write_atomically
 
 # Where the provisioning provider expects the JSON files inside the Grafana container.
 PROVISIONING_PATH = "/var/lib/grafana/dashboards/dict-observability"

@@ -1,7 +1,7 @@
 """Checks every generated dashboard must pass, shared by the tests and ``dictobs dashboards lint``.
 
 - every query names only series the catalog (or the SLO recording rules) knows, with labels
-  those series carry (:mod:`dashboards.promql_check`);
+  those series carry (:mod:`toolkit.promql_check`);
 - every query, template variables substituted, parses as PromQL (``promtool check rules``);
 - every panel has a unit and a description, and no panel is the Angular ``graph``.
 """
@@ -15,9 +15,8 @@ from typing import Any
 from alerts import slo_spec
 from core import catalog, settings
 from core.catalog import MetricType
-from dashboards import promql_check
 from dashboards.queries import server_spelling
-from dictobs import promtool
+from toolkit import promql_check, promtool
 
 ALLOWED_TYPES = {"timeseries", "stat", "table", "bargauge", "heatmap", "row"}
 # What Grafana substitutes before the query reaches Prometheus.

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from core.catalog.exporter import EXPORTER_METRICS
-from dictobs import docblocks
-from dictobs.docblocks import cell as _cell
 from exporters.settings_table import SETTINGS
+from toolkit import docblocks
+from toolkit.docblocks import cell as _cell
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "exporter.md"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
-from alerts.promql import sel
 from core.catalog import exporter
+from toolkit.selectors import sel
 
 
 def near_deadline(cfg: RulesConfig) -> str:

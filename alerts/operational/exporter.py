@@ -5,8 +5,8 @@ from __future__ import annotations
 from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
-from alerts.promql import sel
 from core.catalog import exporter, server
+from toolkit.selectors import sel
 
 
 def down(cfg: RulesConfig) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from alerts.config import RulesConfig, client_error_regex
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from alerts.promql import nrx, sel
 from core.catalog import server
+from toolkit.selectors import nrx, sel
 
 
 def history_down(cfg: RulesConfig) -> str:

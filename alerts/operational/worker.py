@@ -5,8 +5,8 @@ from __future__ import annotations
 from alerts.config import RulesConfig
 from alerts.operational.common import Group, Rule, alert
 from alerts.operational.common import group as make_group
-from alerts.promql import rx, sel
 from core.catalog import Metric, exporter, sdk, server
+from toolkit.selectors import rx, sel
 
 
 def _p99(cfg: RulesConfig, metric: Metric) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from alerts.promql import ne, sel
 from core.catalog import claims, sdk
+from toolkit.selectors import ne, sel
 
 NONDETERMINISM = "NonDeterminismError"
 

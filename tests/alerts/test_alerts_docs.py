@@ -6,7 +6,7 @@ import yaml
 
 from alerts import docs, generate
 from alerts.slo_spec import load_slos
-from dictobs import docblocks
+from toolkit import docblocks
 
 
 def test_the_document_matches_what_the_code_generates():

@@ -10,8 +10,8 @@ from alerts import generate
 from alerts.config import DEFAULT
 from core import catalog
 from core.catalog import Source
-from dashboards import lint, promql_check
-from dictobs import promtool
+from dashboards import lint
+from toolkit import promql_check, promtool
 
 RULE_FILES = sorted(generate.GENERATED_DIR.glob("*.yaml"))
 K8S_FILES = sorted((generate.GENERATED_DIR / "k8s").glob("*.yaml"))

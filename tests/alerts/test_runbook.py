@@ -16,8 +16,8 @@ import yaml
 from alerts import generate
 from alerts.slo_rules import ABSENT_ALERT
 from alerts.slo_spec import load_slos
-from dashboards import lint, promql_check
-from dictobs import promtool
+from dashboards import lint
+from toolkit import promql_check, promtool
 
 RUNBOOK_PATH = "docs/runbook.md"
 RUNBOOK = generate.REPO_ROOT / RUNBOOK_PATH

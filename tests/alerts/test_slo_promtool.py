@@ -13,7 +13,7 @@ import yaml
 
 from alerts import generate
 from alerts.slo_spec import load_slos
-from dictobs import promtool
+from toolkit import promtool
 
 SLO_TESTS = sorted(generate.TESTS_DIR.glob("slo-*-test.yaml"))
 

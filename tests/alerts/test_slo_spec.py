@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts import durations, slo_rules
+from alerts import slo_rules
 from alerts.sli import LatencySLI, SLOSpecError, le_regex, le_spellings
 from alerts.slo_spec import load_slos
+from toolkit import durations
 
 EVENTS = """\
       events:

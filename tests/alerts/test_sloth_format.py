@@ -182,7 +182,7 @@ def test_a_disabled_alert_is_not_written(groups):
 
 
 def test_the_rule_file_passes_promtool(slos, tmp_path):
-    from dictobs import promtool
+    from toolkit import promtool
 
     path = tmp_path / "rules.yaml"
     path.write_text(generate.rule_files(slos, [Path("pix-gateway.yaml")])[generate.SLO_RULES])

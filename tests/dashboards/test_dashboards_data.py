@@ -22,9 +22,9 @@ from alerts import slo_spec
 from core import catalog, settings
 from core.catalog import MetricType, claims, sdk, server
 from dashboards import build, lint
-from dictobs import promtool
 from stack.ports import free_port
 from stack.prometheus import Prometheus
+from toolkit import promtool
 
 STEP = 60
 HISTORY = 3600

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 import yaml
 
-from dashboards import build, lint, promql_check, queries
-from dictobs import promtool
+from dashboards import build, lint, queries
+from toolkit import promql_check, promtool
 
 
 @pytest.fixture(scope="module")

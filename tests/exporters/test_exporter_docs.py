@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.catalog.exporter import EXPORTER_METRICS
-from dictobs import docblocks
 from exporters import docs
 from exporters.settings_table import SETTINGS
+from toolkit import docblocks
 
 DOCS = [docs.DOC, docs.README]
 

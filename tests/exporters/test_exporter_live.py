@@ -22,12 +22,12 @@ from exporter_helpers import (
 from temporalio.client import Client
 
 from core.catalog import exporter as cat
-from dictobs import promtool
 from exporters import snapshot
 from exporters.app import Exporter
 from exporters.budget import CallStats, TokenBucket
 from exporters.temporal_api import ClientApi
 from stack.devserver import DevServer
+from toolkit import promtool
 
 pytestmark = pytest.mark.devserver
 NS = "dict"

@@ -25,9 +25,9 @@ from worker_support import new_claim, wait_for_status
 from core import domain
 from core.catalog import claims, sdk
 from core.catalog.model import Metric
-from dictobs import promtool
 from stack.devserver import DevServer
 from stack.ports import free_port
+from toolkit import promtool
 from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import Simulator, run_simulator
 from worker.main import running_worker

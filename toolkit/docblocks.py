@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from dictobs.files import write_atomically
+from toolkit.files import write_atomically
 
 Generators = Mapping[str, Callable[[], str]]
 

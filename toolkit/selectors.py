@@ -3,7 +3,7 @@
 ``sel(sdk.WORKFLOW_FAILED, namespace="dict")`` gives
 ``temporal_workflow_failed_total{namespace="dict"}`` and refuses a label the catalog entry does
 not carry, so a typo fails when the rules are generated, not silently in Prometheus. The tests
-read every generated expression back with :mod:`dashboards.promql_check`, which follows labels
+read every generated expression back with :mod:`toolkit.promql_check`, which follows labels
 through aggregations and vector matching.
 """
 
