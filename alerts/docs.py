@@ -26,7 +26,7 @@ def slos_table() -> str:
     for slo in load_slos(check_queries=False):
         if isinstance(slo.sli, LatencySLI):
             bound = slo.sli.threshold
-            shown = durations.render(int(bound)) if bound.is_integer() else f"{bound:g}s"
+            shown = durations.format(int(bound)) if bound.is_integer() else f"{bound:g}s"
             kind = f"latency: `{slo.sli.metric}` above {shown}"
         elif isinstance(slo.sli, EventsSLI):
             kind = "events: error / total rates"

@@ -47,7 +47,7 @@ class BurnWindow:
     def factor(self, period_seconds: int) -> float:
         """How many times faster than allowed the budget burns (14.4 for 2% in 1h of 30d)."""
         required = self.budget_percent * period_seconds / 100
-        return required / durations.parse(self.long)
+        return required / durations.seconds(self.long)
 
 
 # The SRE workbook's tiers for a 30-day period; other periods keep the budget shares.

@@ -118,7 +118,7 @@ class SLO:
     @property
     def period_window(self) -> str:
         """The period as Prometheus prints it: ``30d``, or ``4w`` for 28 days."""
-        return durations.render(self.period_seconds)
+        return durations.format(self.period_seconds)
 
     @property
     def identity(self) -> dict[str, str]:
@@ -232,7 +232,7 @@ def _objective(where: str, value: Any) -> float:
 
 def _period_days(where: str, value: Any) -> float:
     try:
-        seconds = durations.parse(str(value))
+        seconds = durations.seconds(str(value))
     except ValueError as err:
         raise SLOSpecError(f"{where}: field period: {err}") from None
     if seconds % 86400:

@@ -255,8 +255,8 @@ def _burn_test(slo: SLO, feed: Feeder, case: BurnCase) -> dict[str, Any]:
     factor = case.tier.factor(slo.period_seconds)
     errors = round(PER_STEP * case.speed * factor * slo.error_budget)
     ratio = errors / PER_STEP
-    long_s = durations.parse(case.tier.long)
-    short_s = durations.parse(case.tier.short)
+    long_s = durations.seconds(case.tier.long)
+    short_s = durations.seconds(case.tier.short)
     burn_s = long_s + EVALUATION - short_s if case.tier.severity == "page" else long_s + 3600
     # The 3d tier needs the whole window burning; its baseline would only dilute it.
     baseline = 3600 if long_s >= BASELINE else BASELINE
@@ -279,7 +279,7 @@ def _burn_test(slo: SLO, feed: Feeder, case: BurnCase) -> dict[str, Any]:
 
 
 def _dur(seconds: int) -> str:
-    return durations.render(seconds)
+    return durations.format(seconds)
 
 
 def _absent_alerts(slos: list[SLO]) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.temporal_client import connect
-from exporters import durations, snapshot, webconfig
+from exporters import snapshot, webconfig
 from exporters.budget import CallStats, TokenBucket
 from exporters.collector.age import ClaimAgeCollector
 from exporters.collector.claims import ClaimsCollector
@@ -41,6 +41,7 @@ from exporters.config import ConfigError, ExporterConfig
 from exporters.http import MetricsServer, landing_page
 from exporters.refresher import Refresher, State
 from exporters.temporal_api import ClientApi, TemporalApi
+from toolkit import durations
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = timedelta(seconds=15)
@@ -101,7 +102,7 @@ class Exporter:
             log.warning(
                 "refresh.deadline=%s may be too short: up to %d calls at visibility.rate=%g can "
                 "take %.1fs; raise the deadline (and interval) or the rate, or count fewer things",
-                durations.format(self.config.deadline),
+                durations.format(self.config.deadline, weeks=False),
                 sum(snapshot.planned_calls(self.config).values()),
                 self.config.visibility_rate,
                 needed,
@@ -185,7 +186,9 @@ class Exporter:
         host, _, port = address.rpartition(":")
         origin = self.config.origins.get("web.listen_address", "--web.listen-address")
         registry = build_registry(lambda: self.state, self.calls, self.config)
-        page = landing_page(self.config.temporal.namespace, durations.format(self.config.interval))
+        page = landing_page(
+            self.config.temporal.namespace, durations.format(self.config.interval, weeks=False)
+        )
         try:
             return MetricsServer((host.strip("[]"), int(port)), registry, self.web, page)
         except OSError as err:

@@ -20,8 +20,8 @@ import yaml
 from core import settings
 from core.errors import SettingsError
 from core.settings import TemporalSettings
-from exporters import durations
 from exporters.settings_table import BY_KEY, SECTIONS, SETTINGS, Kind, Setting
+from toolkit import durations
 
 # Names end up inside visibility queries between single quotes; allowing only these characters
 # keeps a configured name from changing the query.
@@ -122,8 +122,9 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
             raise ConfigError(f"{values[key].origin}: must be longer than 0s")
     if deadline > interval:
         raise ConfigError(
-            f"{values['refresh.deadline'].origin}={durations.format(deadline)} is longer than "
-            f"refresh.interval={durations.format(interval)}: refreshes would overlap; shorten it"
+            f"{values['refresh.deadline'].origin}={durations.format(deadline, weeks=False)} is "
+            f"longer than refresh.interval={durations.format(interval, weeks=False)}: refreshes "
+            "would overlap; shorten it"
         )
     thresholds = get("age_thresholds")
     if list(thresholds) != sorted(set(thresholds)) or thresholds[0] <= timedelta(0):
@@ -134,7 +135,7 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
     if max_age <= thresholds[-1]:
         raise ConfigError(
             f"{values['oldest_age.max'].origin}: must exceed the last age threshold "
-            f"({durations.format(thresholds[-1])})"
+            f"({durations.format(thresholds[-1], weeks=False)})"
         )
     for key in ("oldest_age.resolution", "near_deadline_window", "closed_window"):
         if get(key) <= timedelta(0):
