@@ -24,6 +24,7 @@ import yaml
 
 from alerts import sli
 from alerts.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
+from core.errors import first_line
 from toolkit import durations
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "slos.yaml"
@@ -145,7 +146,7 @@ def load_slos(path: Path | None = None, *, check_queries: bool = True) -> list[S
     except OSError as err:
         raise SLOSpecError(f"{path}: cannot read: {err.strerror}") from None
     except yaml.YAMLError as err:
-        raise SLOSpecError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+        raise SLOSpecError(f"{path}: not valid YAML: {first_line(err)}") from None
     if not isinstance(doc, dict):
         raise SLOSpecError(f"{path}: expected a mapping with 'version' and 'slos'")
     version = doc.get("version")

@@ -15,5 +15,16 @@ class CLIError(Exception):
         self.status = status
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message, or its type when it has none: enough for a one-line
+    report (a YAML error's message goes on to quote the file).
+
+    >>> first_line(ValueError("bad value\\n  in line 3")), first_line(KeyError())
+    ('bad value', 'KeyError')
+    """
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 class SettingsError(ValueError):
     """A setting has a value the pack cannot use; the message names the variable and the fix."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core import addresses
 from core.errors import SettingsError
 
 NAMESPACE = "dict"
@@ -71,9 +72,10 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
 
 def _host_port(env: Mapping[str, str], name: str, default: str) -> str:
     value = env.get(name) or default
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SettingsError(f"{name}={value}: expected HOST:PORT, for example {default}")
+    try:
+        addresses.parse(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value}: expected HOST:PORT, for example {default}") from None
     return value
 
 

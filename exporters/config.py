@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from core import settings
-from core.errors import SettingsError
+from core import addresses, settings
+from core.errors import SettingsError, first_line
 from core.settings import TemporalSettings
 from exporters.settings_table import BY_KEY, SECTIONS, SETTINGS, Kind, Setting
 from toolkit import durations
@@ -89,7 +89,7 @@ def _read_yaml(path: Path) -> dict[str, _Value]:
     except OSError as err:
         raise ConfigError(f"--config.file={path}: cannot read it ({err.strerror})") from None
     except yaml.YAMLError as err:
-        raise ConfigError(f"--config.file={path}: not valid YAML ({_first_line(err)})") from None
+        raise ConfigError(f"--config.file={path}: not valid YAML ({first_line(err)})") from None
     if doc is None:
         return {}
     out: dict[str, _Value] = {}
@@ -255,9 +255,10 @@ def _integer(raw: Any) -> int:
 
 def _address(raw: Any) -> str:
     text = str(raw)
-    _, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError(f"{text!r} is not HOST:PORT, for example 127.0.0.1:9465")
+    try:
+        addresses.parse(text, any_host=True, any_port=True)
+    except ValueError:
+        raise ValueError(f"{text!r} is not HOST:PORT, for example 127.0.0.1:9465") from None
     return text
 
 
@@ -275,7 +276,3 @@ _CONVERTERS: dict[Kind, Any] = {
     Kind.PATH: _path,
     Kind.ADDRESS: _address,
 }
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
