@@ -10,8 +10,9 @@ must agree.
 from __future__ import annotations
 
 from core import settings
-from core.catalog import Metric, MetricType, exporter, sdk
+from core.catalog import Metric, exporter, sdk
 from dashboards.model import Variable
+from toolkit.selectors import selector
 
 # Grafana's built-in intervals; the tests substitute them before promtool sees the query.
 RATE = "$__rate_interval"
@@ -39,12 +40,7 @@ SERVER_TQ = f'{L_SERVER_TASK_QUEUE}=~"${VAR_SERVER_TASK_QUEUE}"'
 
 def series(metric: Metric, *matchers: str, suffix: str = "") -> str:
     """``name{m1, m2}``; ``suffix`` picks a histogram series (``bucket``, ``count``, ``sum``)."""
-    name = metric.name
-    if suffix:
-        if metric.type is not MetricType.HISTOGRAM:
-            raise TypeError(f"{metric.name} is a {metric.type.value}, it has no _{suffix}")
-        name = f"{name}_{suffix}"
-    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+    return selector(metric, *matchers, series=f"{metric.name}_{suffix}" if suffix else None)
 
 
 def rate(metric: Metric, *matchers: str, by: str = "", suffix: str = "", window: str = RATE) -> str:

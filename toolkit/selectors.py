@@ -1,4 +1,4 @@
-"""Selectors built from catalog entries.
+"""Selectors built from catalog entries: the one way rules, SLIs and dashboards name a series.
 
 ``sel(sdk.WORKFLOW_FAILED, namespace="dict")`` gives
 ``temporal_workflow_failed_total{namespace="dict"}`` and refuses a label the catalog entry does
@@ -9,9 +9,12 @@ through aggregations and vector matching.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.catalog import TARGET_LABELS, Metric, MetricType
+
+_MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)"')
 
 
 @dataclass(frozen=True)
@@ -38,20 +41,43 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def sel(metric: Metric, series: str | None = None, **labels: str | Match) -> str:
-    """``metric{label="value", ...}``; ``series`` picks ``_bucket``/``_count`` of a histogram."""
+def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
+    """``series{m1, m2}`` from matchers already written (``'namespace="$namespace"'``), each
+    checked: its label must be one the metric carries. ``series`` picks ``_bucket``, ``_count``
+    or ``_sum`` of a histogram.
+
+    >>> from core.catalog import sdk
+    >>> selector(sdk.WORKFLOW_FAILED, 'namespace="$namespace"')
+    'temporal_workflow_failed_total{namespace="$namespace"}'
+    >>> selector(sdk.WORKFLOW_FAILED, 'taskqueue="x"')
+    Traceback (most recent call last):
+    ...
+    ValueError: temporal_workflow_failed_total has no label 'taskqueue' (it has ...)
+    """
     name = series or metric.name
     if name not in metric.series:
         raise ValueError(f"{name} is not a series of {metric.name}")
     allowed = set(metric.labels) | set(TARGET_LABELS)
     if name.endswith("_bucket") and metric.type is MetricType.HISTOGRAM:
         allowed.add("le")
-    parts = []
-    for label, value in labels.items():
-        if label not in allowed:
-            raise ValueError(f"{metric.name} has no label {label!r} (it has {metric.labels})")
-        if isinstance(value, Match):
-            parts.append(f"{label}{value.op}{_quote(value.value)}")
-        else:
-            parts.append(f"{label}={_quote(value)}")
-    return f"{name}{{{', '.join(parts)}}}" if parts else name
+    for matcher in matchers:
+        match = _MATCHER.match(matcher)
+        if match is None:
+            raise ValueError(f'{matcher!r} is not a label matcher like namespace="dict"')
+        if match.group(1) not in allowed:
+            raise ValueError(
+                f"{metric.name} has no label {match.group(1)!r} (it has {metric.labels})"
+            )
+    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+
+
+def sel(metric: Metric, series: str | None = None, **labels: str | Match) -> str:
+    """``metric{label="value", ...}``, values quoted; ``series`` picks ``_bucket``/``_count``
+    of a histogram. A label the metric does not carry is refused, as by :func:`selector`."""
+    matchers = [
+        f"{label}{value.op}{_quote(value.value)}"
+        if isinstance(value, Match)
+        else f"{label}={_quote(value)}"
+        for label, value in labels.items()
+    ]
+    return selector(metric, *matchers, series=series)
