@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from alerts import operational, slo_rules
-from alerts.config import DEFAULT
 from alerts.sli import EventsSLI, LatencySLI
 from alerts.slo_spec import load_slos
+from core.config import DEFAULT
 from toolkit import docblocks, durations
 from toolkit.docblocks import cell
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from alerts import operational, render, slo_rules, slo_tests
-from alerts.config import DEFAULT, RulesConfig
 from alerts.slo_spec import DEFAULT_PATH, SLO, load_many
+from core.config import DEFAULT, RulesConfig
 from toolkit.files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from alerts import slo_spec
-from alerts.config import DEFAULT, RulesConfig
 from alerts.sli import EventsSLI, LatencySLI, RawSLI
 from alerts.slo_spec import SLO
 from core import __version__
+from core.config import DEFAULT, RulesConfig
 from toolkit import durations
 
 Rule = dict[str, Any]

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from alerts import render, slo_rules, slo_spec
-from alerts.config import DEFAULT
 from alerts.sli import EventsSLI, LatencySLI, RawSLI, go_float
 from alerts.slo_rules import WINDOWS, BurnWindow, go_number
 from alerts.slo_spec import SLO
 from core.catalog import claims, get, server
+from core.config import DEFAULT
 from toolkit import durations
 
 STEP = 300  # seconds between samples

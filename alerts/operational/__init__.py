@@ -7,9 +7,9 @@ emitted by nothing, and a workflow id must never be a label.
 
 from __future__ import annotations
 
-from alerts.config import DEFAULT, RulesConfig
 from alerts.operational import claims, exporter, server, worker, workflows
 from alerts.operational.common import Group
+from core.config import DEFAULT, RulesConfig
 
 SUBJECTS = (workflows, worker, claims, server, exporter)
 

@@ -7,10 +7,10 @@ open claims by deadline instead; the claim ids are one visibility query away (ru
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
 from core.catalog import exporter
+from core.config import RulesConfig
 from toolkit.selectors import sel
 
 

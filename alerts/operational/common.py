@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.config import RulesConfig
+from core.config import RulesConfig
 
 Rule = dict[str, Any]
 Group = dict[str, Any]

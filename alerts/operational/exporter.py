@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
 from core.catalog import exporter, server
+from core.config import RulesConfig
 from toolkit.selectors import sel
 
 

@@ -6,10 +6,10 @@ matching, worker); see ``core/catalog/server.py`` for what was checked on a real
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig, client_error_regex
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
 from core.catalog import server
+from core.config import RulesConfig, client_error_regex
 from toolkit.selectors import nrx, sel
 
 

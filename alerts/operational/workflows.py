@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
 from core.catalog import claims, sdk
+from core.config import RulesConfig
 from toolkit.selectors import ne, sel
 
 NONDETERMINISM = "NonDeterminismError"

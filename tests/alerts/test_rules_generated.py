@@ -7,9 +7,9 @@ import re
 import yaml
 
 from alerts import generate
-from alerts.config import DEFAULT
 from core import catalog
 from core.catalog import Source
+from core.config import DEFAULT
 from dashboards import lint
 from toolkit import promql_check, promtool
 
