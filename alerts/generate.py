@@ -17,7 +17,7 @@ from pathlib import Path
 
 from alerts import operational, render, slo_rules, slo_tests
 from alerts.slo_spec import DEFAULT_PATH, SLO, load_many
-from core.config import DEFAULT, RulesConfig
+from core.config import DEFAULT, PackConfig, current
 from toolkit.files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -38,7 +38,7 @@ def _shown(path: Path) -> str:
         return path.name
 
 
-def rule_files(slos: list[SLO], sources: list[Path], cfg: RulesConfig = DEFAULT) -> dict[str, str]:
+def rule_files(slos: list[SLO], sources: list[Path], cfg: PackConfig = DEFAULT) -> dict[str, str]:
     """Relative path → content of every rule file."""
     source = ", ".join(_shown(p) for p in sources)
     slo_groups = slo_rules.groups(slos, cfg)
@@ -58,9 +58,11 @@ def build(
     slo_paths: list[Path] | None = None,
     out_dir: Path = GENERATED_DIR,
     tests_dir: Path | None = TESTS_DIR,
-    cfg: RulesConfig = DEFAULT,
+    cfg: PackConfig | None = None,
 ) -> dict[Path, str]:
-    """Absolute path → content of every file ``generate`` writes."""
+    """Absolute path → content of every file ``generate`` writes, with ``cfg`` (by default the
+    command's pack configuration)."""
+    cfg = cfg or current()
     sources = slo_paths or [DEFAULT_PATH]
     slos = load_many(sources)
     files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg).items()}
@@ -75,7 +77,7 @@ def generate(
     slo_paths: list[Path] | None = None,
     out_dir: Path = GENERATED_DIR,
     tests_dir: Path | None = TESTS_DIR,
-    cfg: RulesConfig = DEFAULT,
+    cfg: PackConfig | None = None,
 ) -> list[Path]:
     """Write every output; returns the paths written, in order."""
     files = build(slo_paths, out_dir, tests_dir, cfg)

@@ -25,7 +25,7 @@ from alerts import slo_spec
 from alerts.sli import EventsSLI, LatencySLI, RawSLI
 from alerts.slo_spec import SLO
 from core import __version__
-from core.config import DEFAULT, RulesConfig
+from core.config import DEFAULT, PackConfig
 from toolkit import durations
 
 Rule = dict[str, Any]
@@ -198,7 +198,7 @@ def _burn_condition(slo: SLO, window: BurnWindow) -> str:
     )
 
 
-def burn_alert(slo: SLO, severity: str, cfg: RulesConfig = DEFAULT) -> Rule | None:
+def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | None:
     spec = slo.alerting.page if severity == "page" else slo.alerting.ticket
     if spec.disable:
         return None
@@ -242,7 +242,7 @@ def burn_alert(slo: SLO, severity: str, cfg: RulesConfig = DEFAULT) -> Rule | No
     return rule
 
 
-def absent_alert(slo: SLO, cfg: RulesConfig = DEFAULT) -> Rule:
+def absent_alert(slo: SLO, cfg: PackConfig = DEFAULT) -> Rule:
     return {
         "alert": ABSENT_ALERT,
         "expr": f"absent({slo_spec.SLI_ERROR_RATIO_5M}{{{slo.selector()}}})\n",
@@ -261,13 +261,13 @@ def absent_alert(slo: SLO, cfg: RulesConfig = DEFAULT) -> Rule:
     }
 
 
-def alert_group(slo: SLO, cfg: RulesConfig = DEFAULT) -> Group:
+def alert_group(slo: SLO, cfg: PackConfig = DEFAULT) -> Group:
     rules = [r for r in (burn_alert(slo, "page", cfg), burn_alert(slo, "ticket", cfg)) if r]
     rules.append(absent_alert(slo, cfg))
     return {"name": f"sloth-slo-alerts-{slo.id}", "rules": rules}
 
 
-def groups(slos: list[SLO], cfg: RulesConfig = DEFAULT) -> list[Group]:
+def groups(slos: list[SLO], cfg: PackConfig = DEFAULT) -> list[Group]:
     """Every rule group of ``slos``, in file order."""
     out: list[Group] = []
     for slo in slos:

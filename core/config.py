@@ -1,15 +1,33 @@
-"""Every knob of the generated rules in one place: jobs, selectors, thresholds, runbook links.
+"""The pack configuration: every knob of the rules, the dashboards and the deployment.
 
-Like kubernetes-mixin's ``config``: a deployment whose scrape jobs are named differently edits
-this file (or builds a :class:`RulesConfig` of its own) and regenerates; no rule retypes a job
-name or a threshold.
+Like kubernetes-mixin's ``_config``: scrape job names, the label that carries the Temporal
+namespace, an optional cluster label, the thresholds, the runbook and Temporal Web UI URL
+patterns. The rules page on these thresholds and the dashboards' panels turn red at the same
+numbers; no rule or panel retypes a job name or a threshold.
+
+A deployment whose names differ overrides what it needs from a YAML file
+(``dictobs --pack-config FILE ...``)::
+
+    server_job: temporal
+    namespace_label: exported_namespace   # under the Prometheus Operator
+    thresholds:
+      backlog_tasks: 5000
+
+An unknown key is refused with its name and the keys there are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from core import domain, settings
+from core.errors import CLIError, first_line
 
 # Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
 CLIENT_ERROR_TYPES: tuple[str, ...] = (
@@ -36,20 +54,9 @@ def client_error_regex() -> str:
 
 
 @dataclass(frozen=True)
-class RulesConfig:
-    # Scrape jobs (Prometheus' ``job`` label) of the three metric sources.
-    server_job: str = "temporal-server"
-    worker_job: str = "dict-worker"
-    exporter_job: str = "dict-exporter"
-    # The DICT namespace and task queue, as each source labels them: the SDK and the exporter
-    # keep the name; the server writes ``taskqueue`` with ``-`` turned into ``_``.
-    namespace: str = settings.NAMESPACE
-    task_queue: str = settings.TASK_QUEUE
-    claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
-    # Runbook links: the pattern gets the section anchor (the alert name in lower case).
-    runbook_url_pattern: str = "docs/runbook.md#%s"
+class Thresholds:
+    """Where an alert fires, and where its panel turns orange (warning) or red (critical)."""
 
-    # Thresholds.
     workflow_failure_rate: float = 0.1  # failed workflows per second, by workflow type
     backlog_tasks: int = 1000
     schedule_to_start_warning_seconds: float = 0.2
@@ -61,6 +68,29 @@ class RulesConfig:
     sync_match_ratio: float = 0.95
     exporter_stale_seconds: int = 300
 
+
+@dataclass(frozen=True)
+class PackConfig:
+    # Scrape jobs (Prometheus' ``job`` label) of the three metric sources.
+    server_job: str = "temporal-server"
+    worker_job: str = "dict-worker"
+    exporter_job: str = "dict-exporter"
+    # The label that carries the Temporal namespace: ``namespace`` on a static scrape; the
+    # Prometheus Operator renames it ``exported_namespace``.
+    namespace_label: str = "namespace"
+    # A label that tells clusters apart in a shared Prometheus (e.g. ``cluster``); none here.
+    cluster_label: str | None = None
+    # The DICT namespace and task queue, as each source labels them: the SDK and the exporter
+    # keep the name; the server writes ``taskqueue`` with ``-`` turned into ``_``.
+    namespace: str = settings.NAMESPACE
+    task_queue: str = settings.TASK_QUEUE
+    claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
+    # Runbook links: the pattern gets the section anchor (the alert name in lower case).
+    runbook_url_pattern: str = "docs/runbook.md#%s"
+    # Temporal Web UI: the pattern gets the namespace.
+    temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
     @property
     def server_task_queue(self) -> str:
         """The task queue as the server labels it: ``dict-task-queue`` → ``dict_task_queue``."""
@@ -68,18 +98,106 @@ class RulesConfig:
 
     def queue_labels(self, job: str) -> dict[str, str]:
         """Matchers for the DICT task queue in the series of ``job`` (the worker or exporter)."""
-        return {"job": job, "namespace": self.namespace, "task_queue": self.task_queue}
+        return {"job": job, self.namespace_label: self.namespace, "task_queue": self.task_queue}
 
     def server_queue_labels(self) -> dict[str, str]:
         """The same queue as the server labels it."""
         return {
             "job": self.server_job,
-            "namespace": self.namespace,
+            self.namespace_label: self.namespace,
             "taskqueue": self.server_task_queue,
         }
+
+    def namespace_labels(self, job: str) -> dict[str, str]:
+        """Matchers for the DICT namespace in the series of ``job``."""
+        return {"job": job, self.namespace_label: self.namespace}
+
+    def by(self, *labels: str) -> str:
+        """An aggregation's labels: ``namespace`` spelled as scraped, the cluster label added.
+
+        >>> PackConfig(namespace_label="exported_namespace", cluster_label="cluster").by(
+        ...     "namespace", "task_queue")
+        'exported_namespace, task_queue, cluster'
+        """
+        names = [self.namespace_label if name == "namespace" else name for name in labels]
+        return ", ".join([*names, self.cluster_label] if self.cluster_label else names)
 
     def runbook_url(self, alert: str) -> str:
         return self.runbook_url_pattern % alert.lower()
 
+    def temporal_ui_url(self) -> str:
+        return self.temporal_ui_url_pattern % self.namespace
 
-DEFAULT = RulesConfig()
+
+DEFAULT = PackConfig()
+_current = [DEFAULT]
+
+
+def current() -> PackConfig:
+    """The configuration this command runs with: :data:`DEFAULT` unless :func:`use` set one."""
+    return _current[0]
+
+
+def use(cfg: PackConfig) -> None:
+    """Run the rest of this command with ``cfg`` (``dictobs --pack-config FILE``)."""
+    _current[0] = cfg
+
+
+def from_mapping(raw: Mapping[str, Any], source: str = "pack configuration") -> PackConfig:
+    """:data:`DEFAULT` with the keys of ``raw`` overridden; CLIError names an unknown key, a
+    value of the wrong type, and the keys there are."""
+    config: PackConfig = _build(PackConfig, DEFAULT, raw, source, "")
+    return config
+
+
+def load(path: Path) -> PackConfig:
+    """The pack configuration with the overrides of the YAML file ``path``."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CLIError(f"--pack-config={path}: cannot read it ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise CLIError(f"--pack-config={path}: not valid YAML ({first_line(err)})") from None
+    if raw is None:
+        return DEFAULT
+    if not isinstance(raw, dict):
+        raise CLIError(f"--pack-config={path}: expected a mapping of keys to values")
+    return from_mapping(raw, f"--pack-config={path}")
+
+
+def _build(cls: Any, default: Any, raw: Mapping[str, Any], source: str, prefix: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            known = ", ".join(prefix + k for k in fields)
+            raise CLIError(f"{source}: unknown key {name!r}; the keys are: {known}")
+        current = getattr(default, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise CLIError(f"{source}: {name} must be a mapping of its keys to values")
+            changes[key] = _build(type(current), current, value, source, f"{name}.")
+        else:
+            changes[key] = _value(name, current, fields[key].type, value, source)
+    return dataclasses.replace(default, **changes)
+
+
+def _value(name: str, current: Any, annotation: Any, value: Any, source: str) -> Any:
+    optional = "None" in str(annotation)
+    if value is None and optional:
+        return None
+    if isinstance(current, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) and isinstance(current, bool)
+    elif isinstance(current, int) and "float" not in str(annotation):
+        ok = isinstance(value, int)
+    elif isinstance(current, float):
+        ok = isinstance(value, int | float)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, str) and bool(value.strip())
+    if not ok:
+        kind = "a whole number" if isinstance(current, int) else type(current or "").__name__
+        kind = {"str": "a non-empty text", "float": "a number"}.get(kind, kind)
+        raise CLIError(f"{source}: {name} must be {kind}, not {value!r}")
+    return value

@@ -8,6 +8,7 @@ of our claim metrics), with the labels the SDK really puts on it.
 from __future__ import annotations
 
 from core.catalog import claims, sdk
+from dashboards import thresholds
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     IDLE,
@@ -123,7 +124,7 @@ def _workflows() -> Row:
                     )
                     for q in (0.5, 0.95, 0.99)
                 ),
-                thresholds=(Step("green"), Step("orange", 0.2), Step("red", 1.0)),
+                thresholds=thresholds.schedule_to_start(),
             ),
         ),
     )
@@ -362,7 +363,7 @@ def _bridge() -> Row:
                 "percentunit",
                 (Query(ratio(or_zero(errors, calls), calls), "{{method}}"),),
                 width=8,
-                thresholds=RATIO_STEPS,
+                thresholds=thresholds.bridge_errors(),
                 min=0,
                 no_value=IDLE,
             ),

@@ -11,9 +11,10 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
-from core import __version__
+from core import __version__, config
 from core.errors import CLIError, SettingsError
 
 # Modules that add subcommands, in the order --help lists them.
@@ -24,6 +25,7 @@ PARTS = (
     "alerts.cli",
     "dashboards.cli",
     "stack.demo",
+    "dictobs.pack_config",
 )
 
 
@@ -33,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Observability and SLO pack for DICT claim processing on Temporal.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--pack-config",
+        type=Path,
+        metavar="FILE",
+        help="YAML file overriding the pack configuration (job names, labels, thresholds) "
+        "for the rules, the dashboards and pack-config",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in PARTS:
         importlib.import_module(name).register(sub)
@@ -43,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.pack_config is not None:
+            config.use(config.load(args.pack_config))
         status = args.func(args)
     except (CLIError, SettingsError) as err:
         print(f"dictobs: error: {err}", file=sys.stderr)

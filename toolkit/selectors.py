@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from core.catalog import TARGET_LABELS, Metric, MetricType
 
+# Labels a scrape can rename: under the Prometheus Operator a scraped ``namespace`` (the Temporal
+# namespace) becomes ``exported_namespace`` (the pack configuration's ``namespace_label``).
+RENAMED = {"exported_namespace": "namespace"}
 _MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)"')
 
 
@@ -58,6 +61,7 @@ def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     if name not in metric.series:
         raise ValueError(f"{name} is not a series of {metric.name}")
     allowed = set(metric.labels) | set(TARGET_LABELS)
+    allowed |= {new for new, old in RENAMED.items() if old in allowed}
     if name.endswith("_bucket") and metric.type is MetricType.HISTOGRAM:
         allowed.add("le")
     for matcher in matchers:

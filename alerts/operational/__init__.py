@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from alerts.operational import claims, exporter, server, worker, workflows
 from alerts.operational.common import Group
-from core.config import DEFAULT, RulesConfig
+from core.config import DEFAULT, PackConfig
 
 SUBJECTS = (workflows, worker, claims, server, exporter)
 
 
-def groups(cfg: RulesConfig = DEFAULT) -> list[Group]:
+def groups(cfg: PackConfig = DEFAULT) -> list[Group]:
     return [subject.group(cfg) for subject in SUBJECTS]

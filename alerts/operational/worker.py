@@ -5,20 +5,21 @@ from __future__ import annotations
 from alerts.operational.common import Group, Rule, alert
 from alerts.operational.common import group as make_group
 from core.catalog import Metric, exporter, sdk, server
-from core.config import RulesConfig
+from core.config import PackConfig
 from toolkit.selectors import rx, sel
 
 
-def _p99(cfg: RulesConfig, metric: Metric) -> str:
+def _p99(cfg: PackConfig, metric: Metric) -> str:
     buckets = sel(metric, metric.bucket, **cfg.queue_labels(cfg.worker_job))
-    return f"histogram_quantile(0.99, sum by (namespace, task_queue, le) (rate({buckets}[5m])))"
+    by = cfg.by("namespace", "task_queue", "le")
+    return f"histogram_quantile(0.99, sum by ({by}) (rate({buckets}[5m])))"
 
 
-def _schedule_to_start(cfg: RulesConfig, name: str, metric: Metric, what: str) -> list[Rule]:
+def _schedule_to_start(cfg: PackConfig, name: str, metric: Metric, what: str) -> list[Rule]:
     rules = []
     for severity, threshold in (
-        ("warning", cfg.schedule_to_start_warning_seconds),
-        ("critical", cfg.schedule_to_start_critical_seconds),
+        ("warning", cfg.thresholds.schedule_to_start_warning_seconds),
+        ("critical", cfg.thresholds.schedule_to_start_critical_seconds),
     ):
         rules.append(
             alert(
@@ -38,12 +39,12 @@ def _schedule_to_start(cfg: RulesConfig, name: str, metric: Metric, what: str) -
     return rules
 
 
-def slots_exhausted(cfg: RulesConfig) -> str:
+def slots_exhausted(cfg: PackConfig) -> str:
     slots = sel(sdk.WORKER_TASK_SLOTS_AVAILABLE, **cfg.queue_labels(cfg.worker_job))
-    return f"max by (namespace, task_queue, worker_type) ({slots}) == 0"
+    return f"max by ({cfg.by('namespace', 'task_queue', 'worker_type')}) ({slots}) == 0"
 
 
-def no_pollers(cfg: RulesConfig) -> str:
+def no_pollers(cfg: PackConfig) -> str:
     # The server's view (via the exporter) per task type, and the workers' own: a worker that
     # is gone serves no temporal_num_pollers at all.
     seen = sel(exporter.TASK_QUEUE_POLLERS, **cfg.queue_labels(cfg.exporter_job))
@@ -53,11 +54,11 @@ def no_pollers(cfg: RulesConfig) -> str:
         poller_type=rx("workflow_task|activity_task"),
     )
     # Grouped alike, the two views give one alert per queue, whichever sees it first.
-    by = "by (namespace, task_queue)"
+    by = f"by ({cfg.by('namespace', 'task_queue')})"
     return f"min {by} ({seen}) == 0\nor\nmax {by} (absent({own}))"
 
 
-def backlog_high(cfg: RulesConfig) -> str:
+def backlog_high(cfg: PackConfig) -> str:
     # Two views of the same backlog: the exporter's DescribeTaskQueue and matching's gauge,
     # summed over partitions. Either above the threshold alerts; the server's task_type
     # ("Workflow") is spelled as the exporter's ("workflow") so that both give one alert.
@@ -65,13 +66,11 @@ def backlog_high(cfg: RulesConfig) -> str:
     matching = sel(server.APPROXIMATE_BACKLOG_COUNT, **cfg.server_queue_labels())
     for server_type, ours in (("Workflow", "workflow"), ("Activity", "activity")):
         matching = f'label_replace({matching}, "task_type", "{ours}", "task_type", "{server_type}")'
-    return (
-        f"max by (namespace, task_type) ({described}) > {cfg.backlog_tasks}\n"
-        f"or\nsum by (namespace, task_type) ({matching}) > {cfg.backlog_tasks}"
-    )
+    by, limit = cfg.by("namespace", "task_type"), cfg.thresholds.backlog_tasks
+    return f"max by ({by}) ({described}) > {limit}\nor\nsum by ({by}) ({matching}) > {limit}"
 
 
-def group(cfg: RulesConfig) -> Group:
+def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-worker",
         [
@@ -122,7 +121,7 @@ def group(cfg: RulesConfig) -> Group:
                 summary="The DICT task queue has a large backlog.",
                 description=(
                     f"{{{{ $value | humanize }}}} {{{{ $labels.task_type }}}} tasks wait on "
-                    f"{cfg.task_queue} (threshold {cfg.backlog_tasks} for 10m)."
+                    f"{cfg.task_queue} (threshold {cfg.thresholds.backlog_tasks} for 10m)."
                 ),
                 labels={"task_queue": cfg.task_queue},
             ),

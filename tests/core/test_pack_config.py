@@ -1,0 +1,105 @@
+"""One pack configuration for rules, dashboards and deployment, overridable from YAML."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from alerts import generate
+from core import config
+from dashboards import build
+from dictobs.cli import main
+from toolkit import promtool
+
+
+@pytest.fixture
+def site(tmp_path):
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        "server_job: temporal\n"
+        "namespace_label: exported_namespace\n"
+        "cluster_label: cluster\n"
+        "thresholds:\n"
+        "  backlog_tasks: 5000\n"
+        "  schedule_to_start_critical_seconds: 2\n"
+    )
+    yield path
+    config.use(config.DEFAULT)  # the command set it for the rest of this process
+
+
+def _steps(models, title):
+    panel = next(p for m in models for p in m["panels"] if p["title"] == title)
+    return [
+        (s["color"], s["value"]) for s in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    ]
+
+
+def test_a_panel_turns_red_at_the_number_its_alert_fires_on():
+    rules = yaml.safe_load((generate.GENERATED_DIR / "operational-alerts.yaml").read_text())
+    backlog = next(
+        r
+        for g in rules["groups"]
+        for r in g["rules"]
+        if r.get("alert") == "TemporalTaskQueueBacklogHigh"
+    )
+    limit = config.DEFAULT.thresholds.backlog_tasks
+    assert f"> {limit}" in backlog["expr"]
+    assert ("red", limit) in _steps(build.models(), "Backlog count (exporter, DescribeTaskQueue)")
+
+
+def test_overrides_reach_the_rules_and_the_panels(site, tmp_path, capsys):
+    out, tests = tmp_path / "rules", tmp_path / "tests"
+    status = main(
+        ["--pack-config", str(site), "rules", "generate", "--out", str(out), "--tests", str(tests)]
+    )
+    assert status == 0
+    text = (out / "operational-alerts.yaml").read_text()
+    assert 'exported_namespace="dict"' in text and 'namespace="dict"' not in text.replace(
+        "exported_namespace", ""
+    )
+    assert "sum by (exported_namespace, workflow_type, cluster)" in text
+    assert 'job="temporal"' in text and "> 5000" in text
+    assert "{{ $labels.exported_namespace }}" in text
+    proc = promtool.run("check", "rules", str(out / "operational-alerts.yaml"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    assert ("red", 5000) in _steps(build.models(), "Backlog count (exporter, DescribeTaskQueue)")
+    schedule = _steps(build.models(), "Schedule-to-start p95 per queue (worker)")
+    assert schedule[-1] == ("red", 2.0)
+
+
+def test_pack_config_prints_what_the_deployment_reads(site, capsys):
+    assert main(["--pack-config", str(site), "pack-config"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["server_job"] == "temporal" and shown["worker_job"] == "dict-worker"
+    assert shown["thresholds"]["backlog_tasks"] == 5000
+    assert shown["thresholds"]["bridge_error_ratio"] == config.DEFAULT.thresholds.bridge_error_ratio
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("server_jobs: x\n", "unknown key 'server_jobs'; the keys are: server_job, "),
+        ("thresholds:\n  backlog: 5\n", "unknown key 'thresholds.backlog'"),
+        ("thresholds:\n  backlog_tasks: many\n", "thresholds.backlog_tasks must be a whole number"),
+        ("thresholds: 5\n", "thresholds must be a mapping"),
+        ("worker_job: ''\n", "worker_job must be a non-empty text"),
+        ("- a\n", "expected a mapping"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_override_is_one_line_naming_the_key(tmp_path, capsys, text, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    out = tmp_path / "rules"
+    status = main(
+        ["--pack-config", str(bad), "rules", "generate", "--out", str(out), "--tests", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err and str(bad) in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    assert config.current() is config.DEFAULT
