@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def _from_specs(make: Callable[[list[Path] | None, Path, Path], T], args: argparse.Namespace) -> T:
     """``make`` (build or generate) on the command's specs and folders; a spec error is the
     command's one-line error."""
-    from alerts.sli import SLOSpecError
+    from alerts.slo.sli import SLOSpecError
 
     try:
         return make(args.slo_paths, args.out, args.tests)
@@ -129,8 +129,8 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from alerts.sli import SLOSpecError
-    from alerts.slo_spec import load_many
+    from alerts.slo.sli import SLOSpecError
+    from alerts.slo.spec import load_many
 
     try:
         slos = load_many(args.files)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from alerts import operational, slo_rules
-from alerts.sli import EventsSLI, LatencySLI
-from alerts.slo_spec import load_slos
+from alerts import operational
+from alerts.slo import rules as slo_rules
+from alerts.slo.sli import EventsSLI, LatencySLI
+from alerts.slo.spec import load_slos
 from core.config import DEFAULT
 from toolkit import docblocks, durations
 from toolkit.docblocks import cell

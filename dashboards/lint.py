@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from alerts import slo_spec
+from alerts.slo import spec as slo_spec
 from core import catalog, settings
 from core.catalog import MetricType
 from dashboards.queries import server_spelling

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alerts import slo_spec
-from alerts.slo_rules import ABSENT_ALERT, SLI_WINDOWS, WINDOWS
-from alerts.slo_spec import SLO
+from alerts.slo import spec as slo_spec
+from alerts.slo.rules import ABSENT_ALERT, SLI_WINDOWS, WINDOWS
+from alerts.slo.spec import SLO
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import IDLE, variables
 

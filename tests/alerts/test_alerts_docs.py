@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from alerts import docs, generate
-from alerts.slo_spec import load_slos
+from alerts.slo.spec import load_slos
 from toolkit import docblocks
 
 

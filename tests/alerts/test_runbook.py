@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from alerts import generate
-from alerts.slo_rules import ABSENT_ALERT
-from alerts.slo_spec import load_slos
+from alerts.slo.rules import ABSENT_ALERT
+from alerts.slo.spec import load_slos
 from dashboards import lint
 from toolkit import promql_check, promtool
 

@@ -12,7 +12,7 @@ import subprocess
 import yaml
 
 from alerts import generate
-from alerts.slo_spec import load_slos
+from alerts.slo.spec import load_slos
 from toolkit import promtool
 
 SLO_TESTS = sorted(generate.TESTS_DIR.glob("slo-*-test.yaml"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alerts import slo_rules
-from alerts.sli import LatencySLI, SLOSpecError, le_regex, le_spellings
-from alerts.slo_spec import load_slos
+from alerts.slo import rules as slo_rules
+from alerts.slo.sli import LatencySLI, SLOSpecError, le_regex, le_spellings
+from alerts.slo.spec import load_slos
 from toolkit import durations
 
 EVENTS = """\

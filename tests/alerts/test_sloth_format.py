@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts import generate, slo_rules
-from alerts.sli import SLOSpecError
-from alerts.slo_spec import load_slos
+from alerts import generate
+from alerts.slo import rules as slo_rules
+from alerts.slo.sli import SLOSpecError
+from alerts.slo.spec import load_slos
 
 SPEC = """\
 version: "prometheus/v1"

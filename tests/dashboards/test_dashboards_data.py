@@ -18,7 +18,7 @@ import urllib.error
 
 import pytest
 
-from alerts import slo_spec
+from alerts.slo import spec as slo_spec
 from core import catalog, settings
 from core.catalog import MetricType, claims, sdk, server
 from dashboards import build, lint

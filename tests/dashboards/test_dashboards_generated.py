@@ -106,7 +106,7 @@ def test_claims_overview_shows_the_deadline_countdown(models):
 
 
 def test_slo_dashboard_has_a_row_per_slo_with_alert_state(models):
-    from alerts import slo_spec
+    from alerts.slo import spec as slo_spec
 
     slos = slo_spec.load_slos(check_queries=False)
     dashboard = next(m for m in models if m["uid"] == "dict-slos")

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alerts import render, slo_rules, slo_spec
-from alerts.sli import EventsSLI, LatencySLI, RawSLI, go_float
-from alerts.slo_rules import WINDOWS, BurnWindow, go_number
-from alerts.slo_spec import SLO
+from alerts import render
+from alerts.slo import rules as slo_rules
+from alerts.slo import spec as slo_spec
+from alerts.slo.rules import WINDOWS, BurnWindow, go_number
+from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI, go_float
+from alerts.slo.spec import SLO
 from core.catalog import claims, get, server
 from core.config import DEFAULT
 from toolkit import durations

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alerts import slo_spec
-from alerts.sli import EventsSLI, LatencySLI, RawSLI
-from alerts.slo_spec import SLO
+from alerts.slo import spec as slo_spec
+from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI
+from alerts.slo.spec import SLO
 from core import __version__
 from core.config import DEFAULT, PackConfig
 from toolkit import durations

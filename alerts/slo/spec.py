@@ -22,12 +22,12 @@ from typing import Any
 
 import yaml
 
-from alerts import sli
-from alerts.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
+from alerts.slo import sli
+from alerts.slo.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
 from core.errors import first_line
 from toolkit import durations
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "slos.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "slos.yaml"
 NATIVE_VERSION = "dictobs/v1"
 SLOTH_VERSION = "prometheus/v1"
 DEFAULT_PERIOD = "30d"
