@@ -18,7 +18,8 @@ from pathlib import Path
 from alerts import operational, render
 from alerts.slo import cases as slo_tests
 from alerts.slo import rules as slo_rules
-from alerts.slo.spec import DEFAULT_PATH, SLO, load_many
+from alerts.slo.model import SLO
+from alerts.slo.spec import DEFAULT_PATH, load_many
 from core.config import DEFAULT, PackConfig, current
 from toolkit.files import write_atomically
 

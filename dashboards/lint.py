@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from alerts.slo import model, naming
 from alerts.slo import spec as slo_spec
-from core import catalog, settings
-from core.catalog import MetricType
+from core import settings
 from dashboards.queries import server_spelling
 from toolkit import promql_check, promtool
 
@@ -29,55 +29,15 @@ SUBSTITUTIONS = {
     "$task_queue": settings.TASK_QUEUE,
     "$taskqueue": server_spelling(settings.TASK_QUEUE),
 }
-_ALERT_STATE_LABELS = frozenset({"alertname", "alertstate"})
 
 
-def known_series(slos: list[slo_spec.SLO] | None = None) -> dict[str, frozenset[str]]:
+def known_series(slos: list[model.SLO] | None = None) -> dict[str, frozenset[str]]:
     """Series name → labels it carries: the metric catalog, SLO recording rules and ALERTS.
 
     The generated rules are read against the same table (the alerts tests).
     """
-    known: dict[str, frozenset[str]] = {}
-    for metric in catalog.ALL:
-        labels = frozenset(metric.labels)
-        if metric.source is not catalog.Source.PROMETHEUS:
-            labels |= frozenset(catalog.TARGET_LABELS)
-        for name in metric.series:
-            bucket = metric.type is MetricType.HISTOGRAM and name.endswith("_bucket")
-            known[name] = labels | {"le"} if bucket else labels
     slos = slo_spec.load_slos(check_queries=False) if slos is None else slos
-    spec_labels = frozenset(k for slo in slos for k in slo.labels)
-    identity = frozenset({slo_spec.LABEL_ID, slo_spec.LABEL_SERVICE, slo_spec.LABEL_SLO})
-    windowed = identity | {slo_spec.LABEL_WINDOW} | spec_labels
-    for name in (
-        slo_spec.SLI_ERROR_RATIO_5M,
-        slo_spec.SLI_ERROR_RATIO_30M,
-        slo_spec.SLI_ERROR_RATIO_1H,
-        slo_spec.SLI_ERROR_RATIO_2H,
-        slo_spec.SLI_ERROR_RATIO_6H,
-        slo_spec.SLI_ERROR_RATIO_1D,
-        slo_spec.SLI_ERROR_RATIO_3D,
-        slo_spec.SLI_ERROR_RATE_5M,
-        slo_spec.SLI_TOTAL_RATE_5M,
-        *(slo_spec.sli_error_ratio(slo.period_window) for slo in slos),
-    ):
-        known[name] = windowed
-    for name in (
-        slo_spec.OBJECTIVE_RATIO,
-        slo_spec.ERROR_BUDGET_RATIO,
-        slo_spec.TIME_PERIOD_DAYS,
-        slo_spec.CURRENT_BURN_RATE,
-        slo_spec.PERIOD_BURN_RATE,
-        slo_spec.PERIOD_ERROR_BUDGET_REMAINING,
-    ):
-        known[name] = identity | spec_labels
-    alert_labels = {k for slo in slos for k in slo.alerting.labels}
-    alert_labels |= {k for slo in slos for k in slo.alerting.page.labels}
-    alert_labels |= {k for slo in slos for k in slo.alerting.ticket.labels}
-    known["ALERTS"] = (
-        _ALERT_STATE_LABELS | windowed | {slo_spec.LABEL_SEVERITY, "severity"} | alert_labels
-    )
-    return known
+    return {**promql_check.catalog_series(), **naming.recorded_series(slos)}
 
 
 def substitute(expr: str) -> str:

@@ -20,6 +20,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core import catalog
+from core.catalog import MetricType
+
 Labels = frozenset[str]
 SCALAR = None  # the label set of a scalar expression
 
@@ -352,6 +355,20 @@ class _Reader:
         if op in ("topk", "bottomk", "limitk", "limit_ratio"):
             return inner
         return kept | extra
+
+
+def catalog_series() -> dict[str, Labels]:
+    """Series name → labels, for every series of the metric catalog: a scraped series also
+    carries its target's labels, a histogram's ``_bucket`` carries ``le``."""
+    known: dict[str, Labels] = {}
+    for metric in catalog.ALL:
+        labels = frozenset(metric.labels)
+        if metric.source is not catalog.Source.PROMETHEUS:
+            labels |= frozenset(catalog.TARGET_LABELS)
+        for name in metric.series:
+            bucket = metric.type is MetricType.HISTOGRAM and name.endswith("_bucket")
+            known[name] = labels | {"le"} if bucket else labels
+    return known
 
 
 def problems(expr: str, known: Mapping[str, Labels]) -> list[str]:

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from alerts import render
+from alerts.slo import naming
 from alerts.slo import rules as slo_rules
-from alerts.slo import spec as slo_spec
+from alerts.slo.model import SLO
 from alerts.slo.rules import WINDOWS, BurnWindow, go_number
 from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI, go_float
-from alerts.slo.spec import SLO
 from core.catalog import claims, get, server
 from core.config import DEFAULT
 from toolkit import durations
@@ -367,30 +367,30 @@ def _budget_test(slo: SLO, feed: Feeder) -> dict[str, Any]:
     end = sum(p.seconds for p in phases)
     in_light_day = day + 3600 + day // 2
     ident = {**slo.labels, **slo.identity}
-    period = {**ident, slo_spec.LABEL_WINDOW: slo.period_window}
+    period = {**ident, naming.LABEL_WINDOW: slo.period_window}
     sel = "{" + slo.selector() + "}"
-    period_record = slo_spec.sli_error_ratio(slo.period_window)
+    period_record = naming.sli_error_ratio(slo.period_window)
     return {
         "name": f"{slo.id}: budget arithmetic over a traffic-weighted period",
         "interval": _dur(STEP),
         "input_series": feed(slo, phases),
         "promql_expr_test": [
             _close_to(f"{period_record}{sel}", period_ratio, period, end),
-            _close_to(f"{slo_spec.PERIOD_BURN_RATE}{sel}", burn, period, end),
-            _close_to(f"{slo_spec.PERIOD_ERROR_BUDGET_REMAINING}{sel}", 1 - burn, period, end),
-            _close_to(f"{slo_spec.OBJECTIVE_RATIO}{sel}", slo.objective / 100, ident, end),
-            _close_to(f"{slo_spec.ERROR_BUDGET_RATIO}{sel}", budget, ident, end),
-            _close_to(f"{slo_spec.TIME_PERIOD_DAYS}{sel}", slo.period_days, ident, end),
+            _close_to(f"{naming.PERIOD_BURN_RATE}{sel}", burn, period, end),
+            _close_to(f"{naming.PERIOD_ERROR_BUDGET_REMAINING}{sel}", 1 - burn, period, end),
+            _close_to(f"{naming.OBJECTIVE_RATIO}{sel}", slo.objective / 100, ident, end),
+            _close_to(f"{naming.ERROR_BUDGET_RATIO}{sel}", budget, ident, end),
+            _close_to(f"{naming.TIME_PERIOD_DAYS}{sel}", slo.period_days, ident, end),
             _close_to(
-                f"{slo_spec.SLI_ERROR_RATIO_1H}{sel}",
+                f"{naming.SLI_ERROR_RATIO_1H}{sel}",
                 0.1,
-                {**ident, slo_spec.LABEL_WINDOW: "1h"},
+                {**ident, naming.LABEL_WINDOW: "1h"},
                 in_light_day,
             ),
             _close_to(
-                f"{slo_spec.CURRENT_BURN_RATE}{sel}",
+                f"{naming.CURRENT_BURN_RATE}{sel}",
                 0.1 / budget,
-                {**ident, slo_spec.LABEL_WINDOW: "5m"},
+                {**ident, naming.LABEL_WINDOW: "5m"},
                 in_light_day,
             ),
         ],

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.slo import spec as slo_spec
+from alerts.slo import model, naming
+from alerts.slo.model import SLO
 from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI
-from alerts.slo.spec import SLO
 from core import __version__
 from core.config import DEFAULT, PackConfig
 from toolkit import durations
@@ -94,9 +94,9 @@ def _error(sli: EventsSLI | LatencySLI, window: str) -> str:
 def sli_recordings(slo: SLO) -> Group:
     rules: list[Rule] = [
         {
-            "record": slo_spec.sli_error_ratio(w),
+            "record": naming.sli_error_ratio(w),
             "expr": _sli_ratio_expr(slo, w),
-            "labels": _labels(slo, **{slo_spec.LABEL_WINDOW: w}),
+            "labels": _labels(slo, **{naming.LABEL_WINDOW: w}),
         }
         for w in SLI_WINDOWS
     ]
@@ -104,36 +104,36 @@ def sli_recordings(slo: SLO) -> Group:
     sel = slo.selector()
     if isinstance(slo.sli, RawSLI):
         # No events to weigh: Sloth's average of the 5m ratios.
-        ratio5m = f"{slo_spec.SLI_ERROR_RATIO_5M}{{{sel}}}[{period}]"
+        ratio5m = f"{naming.SLI_ERROR_RATIO_5M}{{{sel}}}[{period}]"
         period_expr = _block(
             f"sum_over_time({ratio5m})", "/ ignoring (sloth_window)", f"count_over_time({ratio5m})"
         )
     else:
         rules += [
             {
-                "record": slo_spec.SLI_ERROR_RATE_5M,
+                "record": naming.SLI_ERROR_RATE_5M,
                 "expr": _block(_error(slo.sli, "5m")),
-                "labels": _labels(slo, **{slo_spec.LABEL_WINDOW: "5m"}),
+                "labels": _labels(slo, **{naming.LABEL_WINDOW: "5m"}),
             },
             {
-                "record": slo_spec.SLI_TOTAL_RATE_5M,
+                "record": naming.SLI_TOTAL_RATE_5M,
                 "expr": _block(slo.sli.total("5m")),
-                "labels": _labels(slo, **{slo_spec.LABEL_WINDOW: "5m"}),
+                "labels": _labels(slo, **{naming.LABEL_WINDOW: "5m"}),
             },
         ]
         period_expr = _block(
-            f"sum_over_time({slo_spec.SLI_ERROR_RATE_5M}{{{sel}}}[{period}])",
+            f"sum_over_time({naming.SLI_ERROR_RATE_5M}{{{sel}}}[{period}])",
             "/ ignoring (sloth_window)",
-            f"sum_over_time({slo_spec.SLI_TOTAL_RATE_5M}{{{sel}}}[{period}])",
+            f"sum_over_time({naming.SLI_TOTAL_RATE_5M}{{{sel}}}[{period}])",
         )
     rules.append(
         {
-            "record": slo_spec.sli_error_ratio(period),
+            "record": naming.sli_error_ratio(period),
             "expr": period_expr,
             # Sloth sets only the window here; the identity labels come with the input series.
             # We spell them out as well (same result) so that promtool's duplicate-rule lint
             # tells the period rules of different SLOs apart.
-            "labels": _labels(slo, **{slo_spec.LABEL_WINDOW: period}),
+            "labels": _labels(slo, **{naming.LABEL_WINDOW: period}),
         }
     )
     return {"name": f"sloth-slo-sli-recordings-{slo.id}", "rules": rules}
@@ -142,30 +142,30 @@ def sli_recordings(slo: SLO) -> Group:
 def meta_recordings(slo: SLO) -> Group:
     sel = slo.selector()
     on = "/ on(sloth_id, sloth_slo, sloth_service) group_left"
-    budget = f"{slo_spec.ERROR_BUDGET_RATIO}{{{sel}}}"
+    budget = f"{naming.ERROR_BUDGET_RATIO}{{{sel}}}"
     objective = go_number(slo.objective_ratio)
     rules: list[Rule] = [
-        {"record": slo_spec.OBJECTIVE_RATIO, "expr": f"vector({objective})"},
-        {"record": slo_spec.ERROR_BUDGET_RATIO, "expr": f"vector(1-{objective})"},
-        {"record": slo_spec.TIME_PERIOD_DAYS, "expr": f"vector({go_number(slo.period_days)})"},
+        {"record": naming.OBJECTIVE_RATIO, "expr": f"vector({objective})"},
+        {"record": naming.ERROR_BUDGET_RATIO, "expr": f"vector(1-{objective})"},
+        {"record": naming.TIME_PERIOD_DAYS, "expr": f"vector({go_number(slo.period_days)})"},
         {
-            "record": slo_spec.CURRENT_BURN_RATE,
-            "expr": _block(f"{slo_spec.SLI_ERROR_RATIO_5M}{{{sel}}}", on, budget),
+            "record": naming.CURRENT_BURN_RATE,
+            "expr": _block(f"{naming.SLI_ERROR_RATIO_5M}{{{sel}}}", on, budget),
         },
         {
-            "record": slo_spec.PERIOD_BURN_RATE,
-            "expr": _block(f"{slo_spec.sli_error_ratio(slo.period_window)}{{{sel}}}", on, budget),
+            "record": naming.PERIOD_BURN_RATE,
+            "expr": _block(f"{naming.sli_error_ratio(slo.period_window)}{{{sel}}}", on, budget),
         },
         {
-            "record": slo_spec.PERIOD_ERROR_BUDGET_REMAINING,
-            "expr": f"1 - {slo_spec.PERIOD_BURN_RATE}{{{sel}}}",
+            "record": naming.PERIOD_ERROR_BUDGET_REMAINING,
+            "expr": f"1 - {naming.PERIOD_BURN_RATE}{{{sel}}}",
         },
     ]
     for rule in rules:
         rule["labels"] = _labels(slo)
     rules.append(
         {
-            "record": slo_spec.SLO_INFO,
+            "record": naming.SLO_INFO,
             "expr": "vector(1)",
             "labels": _labels(
                 slo,
@@ -185,8 +185,8 @@ def _burn_condition(slo: SLO, window: BurnWindow) -> str:
     sel = slo.selector()
     # Without sloth_window the alert keeps one identity when the burn moves from one tier to
     # the other (Sloth's alerts carry the window of whichever tier matched).
-    long = f"{slo_spec.sli_error_ratio(window.long)}{{{sel}}} > ({factor} * {budget})"
-    short = f"{slo_spec.sli_error_ratio(window.short)}{{{sel}}} > ({factor} * {budget})"
+    long = f"{naming.sli_error_ratio(window.long)}{{{sel}}} > ({factor} * {budget})"
+    short = f"{naming.sli_error_ratio(window.short)}{{{sel}}} > ({factor} * {budget})"
     return "\n".join(
         [
             "(",
@@ -208,13 +208,13 @@ def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | Non
     # Our SLOs route on ``severity`` like every other alert of the pack; a Sloth spec gets
     # exactly Sloth's labels (its teams route on ``sloth_severity`` or their own labels).
     defaults = {}
-    if slo.spec_version == slo_spec.NATIVE_VERSION:
+    if slo.spec_version == model.NATIVE_VERSION:
         defaults["severity"] = "critical" if severity == "page" else "warning"
     labels = {
         **defaults,
         **slo.alerting.labels,
         **spec.labels,
-        slo_spec.LABEL_SEVERITY: severity,
+        naming.LABEL_SEVERITY: severity,
     }
     speeds = " or ".join(
         f"{go_number(w.factor(slo.period_seconds))}x over {w.long} and {w.short}" for w in tiers
@@ -245,7 +245,7 @@ def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | Non
 def absent_alert(slo: SLO, cfg: PackConfig = DEFAULT) -> Rule:
     return {
         "alert": ABSENT_ALERT,
-        "expr": f"absent({slo_spec.SLI_ERROR_RATIO_5M}{{{slo.selector()}}})\n",
+        "expr": f"absent({naming.SLI_ERROR_RATIO_5M}{{{slo.selector()}}})\n",
         "for": ABSENT_FOR,
         # absent() yields the identity labels already; spelled out so rules stay distinct.
         "labels": _labels(slo, severity="warning"),

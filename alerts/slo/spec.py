@@ -9,127 +9,25 @@ has; both land in the same :class:`SLO` model and produce the same kind of rules
     >>> slo.id, slo.objective, slo.period_window
     ('dict-claims-workflow-success', 99.9, '30d')
 
-Rule names the generator records (Sloth's, so that existing queries keep working) are constants
-here, because the dashboards read them too.
+The model is in :mod:`alerts.slo.model`, the names the rules record in :mod:`alerts.slo.naming`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from alerts.slo import sli
+from alerts.slo.model import NATIVE_VERSION, SLO, Alerting, AlertSpec
 from alerts.slo.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
 from core.errors import first_line
 from toolkit import durations
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "slos.yaml"
-NATIVE_VERSION = "dictobs/v1"
 SLOTH_VERSION = "prometheus/v1"
 DEFAULT_PERIOD = "30d"
-
-# Identity labels every SLO series carries (Sloth's).
-LABEL_ID = "sloth_id"
-LABEL_SERVICE = "sloth_service"
-LABEL_SLO = "sloth_slo"
-LABEL_WINDOW = "sloth_window"
-LABEL_SEVERITY = "sloth_severity"
-
-# Recording-rule names.
-SLI_ERROR_RATIO_PREFIX = "slo:sli_error:ratio_rate"
-SLI_ERROR_RATIO_5M = "slo:sli_error:ratio_rate5m"
-SLI_ERROR_RATIO_30M = "slo:sli_error:ratio_rate30m"
-SLI_ERROR_RATIO_1H = "slo:sli_error:ratio_rate1h"
-SLI_ERROR_RATIO_2H = "slo:sli_error:ratio_rate2h"
-SLI_ERROR_RATIO_6H = "slo:sli_error:ratio_rate6h"
-SLI_ERROR_RATIO_1D = "slo:sli_error:ratio_rate1d"
-SLI_ERROR_RATIO_3D = "slo:sli_error:ratio_rate3d"
-# Error and total events per second over 5m: summed over the period they give a traffic-weighted
-# period SLI (events SLIs only; a raw ratio SLI has no events to weigh).
-SLI_ERROR_RATE_5M = "slo:sli_error:rate5m"
-SLI_TOTAL_RATE_5M = "slo:sli_total:rate5m"
-OBJECTIVE_RATIO = "slo:objective:ratio"
-ERROR_BUDGET_RATIO = "slo:error_budget:ratio"
-TIME_PERIOD_DAYS = "slo:time_period:days"
-CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
-PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
-PERIOD_ERROR_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
-SLO_INFO = "sloth_slo_info"
-
-
-def sli_error_ratio(window: str) -> str:
-    """Record name of the error ratio over ``window``: ``"6h"`` → ``slo:sli_error:ratio_rate6h``."""
-    return f"{SLI_ERROR_RATIO_PREFIX}{durations.normalize(window)}"
-
-
-@dataclass(frozen=True)
-class AlertSpec:
-    """One of an SLO's two burn-rate alerts (page or ticket)."""
-
-    disable: bool = False
-    labels: Mapping[str, str] = field(default_factory=dict)
-    annotations: Mapping[str, str] = field(default_factory=dict)
-    for_: str | None = None  # Prometheus ``for:``; none by default (the short window confirms)
-
-
-@dataclass(frozen=True)
-class Alerting:
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    annotations: Mapping[str, str] = field(default_factory=dict)
-    page: AlertSpec = field(default_factory=AlertSpec)
-    ticket: AlertSpec = field(default_factory=AlertSpec)
-
-
-@dataclass(frozen=True)
-class SLO:
-    service: str
-    name: str
-    objective: float  # percent, e.g. 99.9
-    description: str
-    sli: SLI
-    alerting: Alerting
-    period_days: float = 30.0
-    labels: Mapping[str, str] = field(default_factory=dict)
-    source: str = ""  # the file it came from, for error messages
-    spec_version: str = NATIVE_VERSION
-
-    @property
-    def id(self) -> str:
-        """``sloth_id``: service and SLO name, as Sloth builds it."""
-        return f"{self.service}-{self.name}"
-
-    @property
-    def error_budget(self) -> float:
-        """Fraction of events allowed to fail: ``(100 - 99.9) / 100``, computed as Sloth does."""
-        return (100 - self.objective) / 100
-
-    @property
-    def objective_ratio(self) -> float:
-        return self.objective / 100
-
-    @property
-    def period_seconds(self) -> int:
-        return round(self.period_days * 86400)
-
-    @property
-    def period_window(self) -> str:
-        """The period as Prometheus prints it: ``30d``, or ``4w`` for 28 days."""
-        return durations.format(self.period_seconds)
-
-    @property
-    def identity(self) -> dict[str, str]:
-        """The labels that name this SLO on every series it records."""
-        return {LABEL_ID: self.id, LABEL_SERVICE: self.service, LABEL_SLO: self.name}
-
-    def selector(self) -> str:
-        """``sloth_id="…", sloth_service="…", sloth_slo="…"``: matchers for the SLO's series."""
-        return ", ".join(f'{k}="{v}"' for k, v in self.identity.items())
-
 
 # --- reading --------------------------------------------------------------------------------
 
@@ -371,5 +269,4 @@ __all__ = [
     "SLOSpecError",
     "load_many",
     "load_slos",
-    "sli_error_ratio",
 ]

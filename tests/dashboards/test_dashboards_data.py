@@ -19,6 +19,7 @@ import urllib.error
 import pytest
 
 from alerts.slo import spec as slo_spec
+from alerts.slo.model import SLO
 from core import catalog, settings
 from core.catalog import MetricType, claims, sdk, server
 from dashboards import build, lint
@@ -72,7 +73,7 @@ HEALTHY_VALUES = {**VALUES, "status": ("OK",), "outcome": ("confirmed",)}
 
 
 def _series(
-    known: dict[str, frozenset[str]], slos: list[slo_spec.SLO], healthy: bool = False
+    known: dict[str, frozenset[str]], slos: list[SLO], healthy: bool = False
 ) -> dict[str, list[str]]:
     """Series name → label sets (as ``{a="b",...}`` text) to write."""
     out: dict[str, list[str]] = {}
