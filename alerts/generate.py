@@ -8,7 +8,7 @@ Outputs (under ``alerts/generated/`` unless told otherwise)::
     k8s/operational-alerts.yaml
 
 and, next to the hand-written promtool tests, one generated test file per SLO
-(``alerts/tests/slo-<id>-test.yaml``). A spec error raises before anything is written.
+(``alerts/generated/tests/slo-<id>-test.yaml``). A spec error raises before anything is written.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from toolkit.files import write_atomically
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 GENERATED_DIR = PACKAGE_DIR / "generated"
-TESTS_DIR = PACKAGE_DIR / "tests"
+TESTS_DIR = PACKAGE_DIR / "tests"  # hand-written promtool tests
+GENERATED_TESTS_DIR = GENERATED_DIR / "tests"  # promtool tests generated from the SLO spec
 SLO_RULES = "slo-rules.yaml"
 OPERATIONAL = "operational-alerts.yaml"
 
@@ -60,7 +61,7 @@ def rule_files(slos: list[SLO], sources: list[Path], cfg: PackConfig = DEFAULT) 
 def build(
     slo_paths: list[Path] | None = None,
     out_dir: Path = GENERATED_DIR,
-    tests_dir: Path | None = TESTS_DIR,
+    tests_dir: Path | None = GENERATED_TESTS_DIR,
     cfg: PackConfig | None = None,
 ) -> dict[Path, str]:
     """Absolute path → content of every file ``generate`` writes, with ``cfg`` (by default the
@@ -79,7 +80,7 @@ def build(
 def generate(
     slo_paths: list[Path] | None = None,
     out_dir: Path = GENERATED_DIR,
-    tests_dir: Path | None = TESTS_DIR,
+    tests_dir: Path | None = GENERATED_TESTS_DIR,
     cfg: PackConfig | None = None,
 ) -> list[Path]:
     """Write every output; returns the paths written, in order."""
