@@ -41,6 +41,7 @@ generate: setup
 	$(BIN)/dictobs dashboards build
 	$(PY) -m alerts.docs
 	$(PY) -m exporters.docs
+	$(PY) -m dictobs.signals
 
 clean:
 	rm -rf build run .mypy_cache .ruff_cache .pytest_cache
