@@ -124,11 +124,6 @@ class DevServer:
     def stop(self) -> None:
         self.service.stop()
 
-    def restart(self, pause: float = 0.0) -> None:
-        self.stop()
-        time.sleep(pause)
-        self.start()
-
     def __enter__(self) -> DevServer:
         return self if self.running else self.start()
 

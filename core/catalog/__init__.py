@@ -34,7 +34,7 @@ def get(name: str) -> Metric:
 def lookup_series(series_name: str) -> Metric | None:
     """The entry a stored series name belongs to (``x_bucket`` belongs to histogram ``x``).
 
-    Also knows Prometheus' own ``up`` and ``scrape_*`` series via the server catalog.
+    Also knows Prometheus' own ``up`` series, which the server catalog lists.
     """
     if series_name in BY_NAME:
         return BY_NAME[series_name]
@@ -46,10 +46,6 @@ def lookup_series(series_name: str) -> Metric | None:
     return None
 
 
-def by_source(source: Source) -> tuple[Metric, ...]:
-    return tuple(m for m in ALL if m.source is source)
-
-
 __all__ = [
     "ALL",
     "BY_NAME",
@@ -57,7 +53,6 @@ __all__ = [
     "Metric",
     "MetricType",
     "Source",
-    "by_source",
     "get",
     "lookup_series",
 ]

@@ -21,7 +21,7 @@ class Source(enum.Enum):
     WORKER = "worker"  # our claim metrics, recorded by the worker through the SDK meter
     EXPORTER = "exporter"  # the claim exporter
     SERVER = "server"  # the Temporal server
-    PROMETHEUS = "prometheus"  # series Prometheus makes itself (up, scrape_*)
+    PROMETHEUS = "prometheus"  # series Prometheus makes itself for a scrape target (up)
 
 
 @dataclass(frozen=True)
