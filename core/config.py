@@ -128,6 +128,24 @@ class PackConfig:
     def temporal_ui_url(self) -> str:
         return self.temporal_ui_url_pattern % self.namespace
 
+    def spec_variables(self) -> dict[str, str]:
+        """What an SLO spec may write as ``{{.name}}`` instead of spelling it out.
+
+        >>> DEFAULT.spec_variables()["namespace"], DEFAULT.spec_variables()["server_task_queue"]
+        ('dict', 'dict_task_queue')
+        """
+        return {
+            "namespace": self.namespace,
+            "namespace_label": self.namespace_label,
+            "task_queue": self.task_queue,
+            "server_task_queue": self.server_task_queue,
+            "claim_workflow_type": self.claim_workflow_type,
+            "server_job": self.server_job,
+            "worker_job": self.worker_job,
+            "exporter_job": self.exporter_job,
+            "client_error_regex": client_error_regex(),
+        }
+
 
 DEFAULT = PackConfig()
 _current = [DEFAULT]

@@ -22,12 +22,23 @@ import yaml
 from alerts.slo import sli
 from alerts.slo.model import NATIVE_VERSION, SLO, Alerting, AlertSpec
 from alerts.slo.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
+from core.config import PackConfig, current
 from core.errors import first_line
 from toolkit import durations
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "slos.yaml"
 SLOTH_VERSION = "prometheus/v1"
 DEFAULT_PERIOD = "30d"
+
+
+def fill_variables(text: str, cfg: PackConfig | None = None) -> str:
+    """``text`` with the pack configuration's ``{{.name}}`` variables filled in (namespace,
+    claim workflow type, job names...; :meth:`PackConfig.spec_variables`). Sloth's own
+    ``{{.window}}`` stays for the rules to fill."""
+    for name, value in (cfg or current()).spec_variables().items():
+        text = text.replace(f"{{{{.{name}}}}}", value)
+    return text
+
 
 # --- reading --------------------------------------------------------------------------------
 
@@ -40,7 +51,7 @@ def load_slos(path: Path | None = None, *, check_queries: bool = True) -> list[S
     """
     path = DEFAULT_PATH if path is None else Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(fill_variables(path.read_text(encoding="utf-8")))
     except OSError as err:
         raise SLOSpecError(f"{path}: cannot read: {err.strerror}") from None
     except yaml.YAMLError as err:

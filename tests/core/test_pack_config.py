@@ -62,6 +62,11 @@ def test_overrides_reach_the_rules_and_the_panels(site, tmp_path, capsys):
     assert "sum by (exported_namespace, workflow_type, cluster)" in text
     assert 'job="temporal"' in text and "> 5000" in text
     assert "{{ $labels.exported_namespace }}" in text
+    slo_rules = (out / "slo-rules.yaml").read_text()
+    assert 'workflow_failed{exported_namespace="dict", workflowType="CreateClaimWorkflow"}' in (
+        slo_rules
+    )
+    assert 'namespace="dict"' not in slo_rules.replace("exported_namespace", "")
     proc = promtool.run("check", "rules", str(out / "operational-alerts.yaml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
