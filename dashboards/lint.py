@@ -37,7 +37,7 @@ def known_series(slos: list[model.SLO] | None = None) -> dict[str, frozenset[str
     The generated rules are read against the same table (the alerts tests).
     """
     slos = slo_spec.load_slos(check_queries=False) if slos is None else slos
-    return {**promql_check.catalog_series(), **naming.recorded_series(slos)}
+    return naming.known_series(slos)
 
 
 def substitute(expr: str) -> str:

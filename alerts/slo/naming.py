@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from toolkit import durations
+from toolkit import durations, promql_check
 
 if TYPE_CHECKING:
     from alerts.slo.model import SLO
@@ -88,3 +88,9 @@ def recorded_series(slos: Iterable[SLO]) -> dict[str, frozenset[str]]:
     alert_labels |= {k for slo in slos for k in slo.alerting.ticket.labels}
     known["ALERTS"] = ALERT_STATE_LABELS | windowed | {LABEL_SEVERITY, "severity"} | alert_labels
     return known
+
+
+def known_series(slos: Iterable[SLO]) -> dict[str, frozenset[str]]:
+    """Every series a rule or a panel may name, with its labels: the metric catalog's and what
+    the SLO rules of ``slos`` record. The expression checker reads queries against it."""
+    return {**promql_check.catalog_series(), **recorded_series(slos)}
