@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from core import domain, settings
-from core.errors import CLIError, first_line
+from core import domain, settings, yamlfile
+from core.errors import CLIError
 
 # Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
 CLIENT_ERROR_TYPES: tuple[str, ...] = (
@@ -171,11 +169,9 @@ def from_mapping(raw: Mapping[str, Any], source: str = "pack configuration") -> 
 def load(path: Path) -> PackConfig:
     """The pack configuration with the overrides of the YAML file ``path``."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise CLIError(f"--pack-config={path}: cannot read it ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise CLIError(f"--pack-config={path}: not valid YAML ({first_line(err)})") from None
+        raw = yamlfile.read(path)
+    except ValueError as err:
+        raise CLIError(f"--pack-config={path}: {err}") from None
     if raw is None:
         return DEFAULT
     if not isinstance(raw, dict):

@@ -15,10 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from core import addresses, settings
-from core.errors import SettingsError, first_line
+from core import addresses, settings, yamlfile
+from core.errors import SettingsError
 from core.settings import TemporalSettings
 from exporters.settings_table import BY_KEY, SECTIONS, SETTINGS, Kind, Setting
 from toolkit import durations
@@ -85,11 +83,9 @@ def load(
 
 def _read_yaml(path: Path) -> dict[str, _Value]:
     try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ConfigError(f"--config.file={path}: cannot read it ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"--config.file={path}: not valid YAML ({first_line(err)})") from None
+        doc = yamlfile.read(path)
+    except ValueError as err:
+        raise ConfigError(f"--config.file={path}: {err}") from None
     if doc is None:
         return {}
     out: dict[str, _Value] = {}

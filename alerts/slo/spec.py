@@ -17,13 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from alerts.slo import sli
 from alerts.slo.model import NATIVE_VERSION, SLO, Alerting, AlertSpec
 from alerts.slo.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
+from core import yamlfile
 from core.config import PackConfig, current
-from core.errors import first_line
 from toolkit import durations
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "slos.yaml"
@@ -51,11 +49,9 @@ def load_slos(path: Path | None = None, *, check_queries: bool = True) -> list[S
     """
     path = DEFAULT_PATH if path is None else Path(path)
     try:
-        doc = yaml.safe_load(fill_variables(path.read_text(encoding="utf-8")))
-    except OSError as err:
-        raise SLOSpecError(f"{path}: cannot read: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise SLOSpecError(f"{path}: not valid YAML: {first_line(err)}") from None
+        doc = yamlfile.read(path, fill_variables)
+    except ValueError as err:
+        raise SLOSpecError(f"{path}: {err}") from None
     if not isinstance(doc, dict):
         raise SLOSpecError(f"{path}: expected a mapping with 'version' and 'slos'")
     version = doc.get("version")
