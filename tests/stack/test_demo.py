@@ -19,7 +19,7 @@ from stack.demo_stack import RULES_DIR, DemoPorts
 from stack.ports import free_port
 
 pytestmark = pytest.mark.devserver
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _stat(pid: int) -> tuple[str, int, str] | None:
