@@ -30,9 +30,10 @@ from alerts.slo import rules as slo_rules
 from alerts.slo.model import SLO
 from alerts.slo.rules import WINDOWS, BurnWindow, go_number
 from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI, go_float
-from core.catalog import claims, get, server
+from core.catalog import claims, get, lookup_series, server
 from core.config import DEFAULT
 from toolkit import durations
+from toolkit.selectors import selector
 
 STEP = 300  # seconds between samples
 # Seconds between rule evaluations. Hourly keeps four simulated days cheap: the cost is
@@ -74,8 +75,15 @@ def counter_values(increments: list[tuple[int, int]]) -> str:
 
 
 def _series(name: str, labels: dict[str, str], increments: list[tuple[int, int]]) -> Series:
-    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    return {"series": f"{name}{{{inner}}}", "values": counter_values(increments)}
+    """An input series of a catalog metric, its labels checked against the catalog entry."""
+    metric = lookup_series(name)
+    if metric is None:
+        raise ValueError(f"{name} is not a series of the metric catalog")
+    matchers = [f'{k}="{v}"' for k, v in sorted(labels.items())]
+    return {
+        "series": selector(metric, *matchers, series=name),
+        "values": counter_values(increments),
+    }
 
 
 def _good(phases: list[Phase]) -> list[tuple[int, int]]:
