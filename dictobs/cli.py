@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import NoReturn
 
 from core import __version__, config
 from core.errors import CLIError, SettingsError
+from core.shutdown import exit_now
 
 # Modules that add subcommands, in the order --help lists them.
 PARTS = (
@@ -61,17 +61,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return int(status or 0)
-
-
-def exit_now(status: int) -> NoReturn:
-    """End a command's process once its work is done and its output flushed, skipping the
-    interpreter's finalization: the Temporal SDK's and grpc's native threads can still be
-    winding down then, and one that touches the interpreter during finalization kills a short
-    command that succeeded (seen as SIGSEGV after ``claim decide``, SIGABRT after a worker's
-    clean stop). Every command closes what it opened before it returns."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
 
 
 def run() -> NoReturn:
