@@ -8,11 +8,13 @@ place; ``--check`` fails when it is out of date.
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -90,10 +92,43 @@ def _constants() -> dict[str, str]:
 def _test_files() -> Iterable[Path]:
     yield from sorted((ROOT / "alerts" / "tests").glob("*.yaml"))
     yield from sorted(generate.GENERATED_TESTS_DIR.glob("*.yaml"))
-    own = (
-        ROOT / "tests" / "dictobs" / "test_signals_doc.py"
-    )  # checks this document; it reads no metric
-    yield from (p for p in sorted((ROOT / "tests").rglob("test_*.py")) if p != own)
+    own = ROOT / "tests" / "dictobs" / "test_signals_doc.py"  # checks this document
+    yield from (path for path in sorted((ROOT / "tests").rglob("test_*.py")) if path != own)
+
+
+def _strings(node: Any) -> Iterable[str]:
+    """Every string in a YAML document (its comments are prose, not uses)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _python_uses(text: str, constants: dict[str, str]) -> set[str]:
+    """Metrics a test module names in its strings (docstrings and comments are prose) or
+    through a catalog entry (``sdk.WORKFLOW_FAILED``)."""
+    tree = ast.parse(text)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                found |= _metrics_in(node.value)
+        elif isinstance(node, ast.Attribute) and node.attr in constants:
+            found.add(constants[node.attr])
+    return found
 
 
 def tests() -> Uses:
@@ -102,11 +137,10 @@ def tests() -> Uses:
     uses: Uses = defaultdict(set)
     for path in _test_files():
         text = path.read_text(encoding="utf-8")
-        found = _metrics_in(text)
         if path.suffix == ".py":
-            found |= {
-                constants[n] for n in re.findall(r"\.([A-Z][A-Z0-9_]+)\b", text) if n in constants
-            }
+            found = _python_uses(text, constants)
+        else:
+            found = set().union(*map(_metrics_in, _strings(yaml.safe_load(text))))
         for metric in found:
             uses[metric].add(f"`{path.relative_to(ROOT).as_posix()}`")
     return uses
