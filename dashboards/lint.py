@@ -14,21 +14,30 @@ from typing import Any
 
 from alerts.slo import model, naming
 from alerts.slo import spec as slo_spec
-from core import settings
+from core import config
 from dashboards.queries import server_spelling
 from toolkit import promql_check, promtool
 
 ALLOWED_TYPES = {"timeseries", "stat", "table", "bargauge", "heatmap", "row"}
-# What Grafana substitutes before the query reaches Prometheus.
-SUBSTITUTIONS = {
+# What Grafana substitutes for its own variables before the query reaches Prometheus.
+BUILT_IN = {
     "$__rate_interval": "5m",
     "$__interval": "1m",
     "$__range": "1d",
     "${datasource}": "prometheus",
-    "$namespace": settings.NAMESPACE,
-    "$task_queue": settings.TASK_QUEUE,
-    "$taskqueue": server_spelling(settings.TASK_QUEUE),
 }
+
+
+def substitutions() -> dict[str, str]:
+    """Every variable with its default: Grafana's own and the pack configuration's namespace
+    and task queue (as the dashboards' variables default to them)."""
+    cfg = config.current()
+    return {
+        **BUILT_IN,
+        "$namespace": cfg.namespace,
+        "$task_queue": cfg.task_queue,
+        "$taskqueue": server_spelling(cfg.task_queue),
+    }
 
 
 def known_series(slos: list[model.SLO] | None = None) -> dict[str, frozenset[str]]:
@@ -42,7 +51,7 @@ def known_series(slos: list[model.SLO] | None = None) -> dict[str, frozenset[str
 
 def substitute(expr: str) -> str:
     """``expr`` as Prometheus receives it from Grafana with the default variable values."""
-    for var, value in sorted(SUBSTITUTIONS.items(), key=lambda kv: -len(kv[0])):
+    for var, value in sorted(substitutions().items(), key=lambda kv: -len(kv[0])):
         expr = expr.replace(var, value)
     if re.search(r"\$(?!\{?\d)[A-Za-z_]", expr):
         raise ValueError(f"unsubstituted template variable in {expr!r}")

@@ -9,7 +9,7 @@ must agree.
 
 from __future__ import annotations
 
-from core import settings
+from core import config
 from core.catalog import Metric, exporter, sdk
 from dashboards.model import Variable
 from toolkit.selectors import selector
@@ -105,20 +105,22 @@ def _dashes_to_underscores(expr: str, label: str, depth: int = 8) -> str:
 
 
 def variables() -> tuple[Variable, ...]:
-    """Namespace, task queue, and the server's spelling of the task queue derived from it."""
+    """Namespace, task queue, and the server's spelling of the task queue derived from it; the
+    first two default to the pack configuration's."""
+    cfg = config.current()
     namespace = Variable(
         name=VAR_NAMESPACE,
         label="Namespace",
         query=f"count by ({L_NAMESPACE}) ({_union()})",
         regex=f'/{L_NAMESPACE}="([^"]+)"/',
-        default=settings.NAMESPACE,
+        default=cfg.namespace,
     )
     task_queue = Variable(
         name=VAR_TASK_QUEUE,
         label="Task queue",
         query=f"count by ({L_TASK_QUEUE}) ({_union(NS)})",
         regex=f'/{L_TASK_QUEUE}="([^"]+)"/',
-        default=settings.TASK_QUEUE,
+        default=cfg.task_queue,
         multi=True,
         include_all=True,
     )

@@ -9,7 +9,7 @@ import yaml
 
 from alerts import generate
 from core import config
-from dashboards import build
+from dashboards import build, lint
 from dictobs.cli import main
 from toolkit import promtool
 
@@ -108,3 +108,16 @@ def test_a_bad_override_is_one_line_naming_the_key(tmp_path, capsys, text, messa
     assert len(err.strip().splitlines()) == 1
     assert not out.exists()
     assert config.current() is config.DEFAULT
+
+
+def test_the_dashboards_variables_default_to_the_configured_namespace_and_queue():
+    config.use(config.from_mapping({"namespace": "pix", "task_queue": "pix-queue"}))
+    try:
+        variables = {v["name"]: v["current"] for v in build.models()[0]["templating"]["list"]}
+        assert variables["namespace"]["value"] == "pix"
+        assert variables["task_queue"]["value"] == ["pix-queue"]
+        assert lint.substitute('x{namespace="$namespace", taskqueue=~"$taskqueue"}') == (
+            'x{namespace="pix", taskqueue=~"pix_queue"}'
+        )
+    finally:
+        config.use(config.DEFAULT)
