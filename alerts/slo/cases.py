@@ -30,8 +30,9 @@ from alerts.slo import rules as slo_rules
 from alerts.slo.model import SLO
 from alerts.slo.rules import WINDOWS, BurnWindow, go_number
 from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI, go_float
+from core import domain
 from core.catalog import claims, get, lookup_series, server
-from core.config import DEFAULT
+from core.config import current
 from toolkit import durations
 from toolkit.selectors import selector
 
@@ -100,15 +101,21 @@ def _all(phases: list[Phase]) -> list[tuple[int, int]]:
 
 # --- feeders ----------------------------------------------------------------------------------
 
-_CLOSED = {
-    "job": DEFAULT.server_job,
-    "namespace": DEFAULT.namespace,
-    "namespace_state": "active",
-    "operation": "CompletionStats",
-    "service_name": "history",
-    "taskqueue": DEFAULT.server_task_queue,
-    "workflowType": DEFAULT.claim_workflow_type,
-}
+# Input series carry the labels of the pack configuration the rules were generated with: its
+# job names, namespace (under its label), task queue and claim workflow type.
+
+
+def _closed() -> dict[str, str]:
+    cfg = current()
+    return {
+        "job": cfg.server_job,
+        cfg.namespace_label: cfg.namespace,
+        "namespace_state": "active",
+        "operation": "CompletionStats",
+        "service_name": "history",
+        "taskqueue": cfg.server_task_queue,
+        "workflowType": cfg.claim_workflow_type,
+    }
 
 
 def feed_claim_workflows(slo: SLO, phases: list[Phase]) -> list[Series]:
@@ -116,22 +123,24 @@ def feed_claim_workflows(slo: SLO, phases: list[Phase]) -> list[Series]:
     (terminations would count the same way), cancellations on the side, counted neither way."""
     failed = [(p.steps, p.errors - p.errors // 2) for p in phases]
     timed_out = [(p.steps, p.errors // 2) for p in phases]
+    closed = _closed()
     return [
-        _series(server.WORKFLOW_SUCCESS.name, _CLOSED, _good(phases)),
-        _series(server.WORKFLOW_FAILED.name, _CLOSED, failed),
-        _series(server.WORKFLOW_TIMEOUT.name, _CLOSED, timed_out),
-        _series(server.WORKFLOW_CANCEL.name, _CLOSED, _all(phases)),
+        _series(server.WORKFLOW_SUCCESS.name, closed, _good(phases)),
+        _series(server.WORKFLOW_FAILED.name, closed, failed),
+        _series(server.WORKFLOW_TIMEOUT.name, closed, timed_out),
+        _series(server.WORKFLOW_CANCEL.name, closed, _all(phases)),
     ]
 
 
 def feed_bridge_calls(slo: SLO, phases: list[Phase]) -> list[Series]:
+    cfg = current()
     base = {
-        "job": DEFAULT.worker_job,
-        "namespace": DEFAULT.namespace,
+        "job": cfg.worker_job,
+        cfg.namespace_label: cfg.namespace,
         "service_name": "temporal-core-sdk",
-        "task_queue": DEFAULT.task_queue,
-        "activity_type": "CreateClaim",
-        "method": "CreateClaim",
+        "task_queue": cfg.task_queue,
+        "activity_type": domain.CREATE_CLAIM,
+        "method": domain.CREATE_CLAIM,
     }
     count = claims.BRIDGE_REQUEST_DURATION.count
     return [
@@ -141,9 +150,10 @@ def feed_bridge_calls(slo: SLO, phases: list[Phase]) -> list[Series]:
 
 
 def feed_frontend_requests(slo: SLO, phases: list[Phase]) -> list[Series]:
+    cfg = current()
     base = {
-        "job": DEFAULT.server_job,
-        "namespace": DEFAULT.namespace,
+        "job": cfg.server_job,
+        cfg.namespace_label: cfg.namespace,
         "operation": "StartWorkflowExecution",
         "service_name": "frontend",
     }
@@ -175,7 +185,7 @@ def feed_histogram(slo: SLO, phases: list[Phase]) -> list[Series]:
         if "=" in matcher and "!" not in matcher and "~" not in matcher:
             key, value = matcher.split("=", 1)
             labels[key.strip()] = value.strip().strip('"')
-    labels["job"] = DEFAULT.worker_job
+    labels["job"] = current().worker_job
     out = []
     for bound in (*metric.buckets, float("inf")):
         if bound < sli.threshold:

@@ -69,6 +69,13 @@ def test_overrides_reach_the_rules_and_the_panels(site, tmp_path, capsys):
     assert 'namespace="dict"' not in slo_rules.replace("exported_namespace", "")
     proc = promtool.run("check", "rules", str(out / "operational-alerts.yaml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The SLO cases are generated with the same configuration: they pass against these rules.
+    proc = promtool.run("test", "rules", str(tests / "slo-dict-bridge-call-availability-test.yaml"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (
+        'exported_namespace="dict"'
+        in (tests / "slo-dict-bridge-call-availability-test.yaml").read_text()
+    )
 
     assert ("red", 5000) in _steps(build.models(), "Backlog count (exporter, DescribeTaskQueue)")
     schedule = _steps(build.models(), "Schedule-to-start p95 per queue (worker)")
