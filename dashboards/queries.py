@@ -26,8 +26,9 @@ VAR_NAMESPACE = "namespace"
 VAR_TASK_QUEUE = "task_queue"  # SDK and exporter spelling: dict-task-queue
 VAR_SERVER_TASK_QUEUE = "taskqueue"  # the server's spelling: dict_task_queue
 
-# Label names as the sources spell them.
-L_NAMESPACE = "namespace"
+# Label names as the sources spell them; the namespace's as the scrape does (pack configuration,
+# read when the dashboards are first imported: ``dictobs --pack-config FILE dashboards build``).
+L_NAMESPACE = config.current().namespace_label
 L_TASK_QUEUE = "task_queue"
 L_SERVER_TASK_QUEUE = "taskqueue"
 L_WORKFLOW_TYPE = "workflow_type"

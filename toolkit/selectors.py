@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core import config
 from core.catalog import TARGET_LABELS, Metric, MetricType
 
-# Labels a scrape can rename: under the Prometheus Operator a scraped ``namespace`` (the Temporal
-# namespace) becomes ``exported_namespace`` (the pack configuration's ``namespace_label``).
-RENAMED = {"exported_namespace": "namespace"}
 _MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)"')
 
 
@@ -44,6 +42,14 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def scraped_namespace(labels: set[str] | frozenset[str]) -> set[str]:
+    """The label a scrape puts the Temporal namespace under, when ``labels`` has ``namespace``
+    and the pack configuration names another (``exported_namespace`` under the Prometheus
+    Operator); nothing otherwise."""
+    label = config.current().namespace_label
+    return {label} if "namespace" in labels and label != "namespace" else set()
+
+
 def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     """``series{m1, m2}`` from matchers already written (``'namespace="$namespace"'``), each
     checked: its label must be one the metric carries. ``series`` picks ``_bucket``, ``_count``
@@ -61,7 +67,7 @@ def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     if name not in metric.series:
         raise ValueError(f"{name} is not a series of {metric.name}")
     allowed = set(metric.labels) | set(TARGET_LABELS)
-    allowed |= {new for new, old in RENAMED.items() if old in allowed}
+    allowed |= scraped_namespace(allowed)
     if name.endswith("_bucket") and metric.type is MetricType.HISTOGRAM:
         allowed.add("le")
     for matcher in matchers:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -128,3 +131,30 @@ def test_the_dashboards_variables_default_to_the_configured_namespace_and_queue(
         )
     finally:
         config.use(config.DEFAULT)
+
+
+def test_dashboards_built_with_an_override_select_the_namespace_under_its_label(site, tmp_path):
+    """The dashboards read the namespace label when first imported: build them in a process of
+    their own, as ``dictobs --pack-config FILE dashboards build`` does."""
+    out = tmp_path / "dashboards"
+    command = ["dictobs", "--pack-config", str(site), "dashboards", "build", "--out", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dictobs.cli", *command[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    texts = [path.read_text() for path in sorted(out.glob("*.json"))]
+    assert len(texts) == 5
+    labels = set(re.findall(r"(\w*namespace)=\\\"\$namespace", "".join(texts)))
+    assert labels == {"exported_namespace"}
+    task_queues = json.loads((out / "dict-task-queues.json").read_text())
+    steps = [
+        (s["color"], s["value"])
+        for p in task_queues["panels"]
+        if p["title"] == "Backlog count (exporter, DescribeTaskQueue)"
+        for s in p["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    ]
+    assert ("red", 5000) in steps
