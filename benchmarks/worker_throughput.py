@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from temporalio.client import Client
 
 from benchmarks import report, scratch
-from core.catalog import claims
+from core.catalog import worker
 from stack.devserver import DevServer
 from stack.ports import free_port
 from worker.bridge.simulator import run_simulator
@@ -85,7 +85,7 @@ def interval(pairs: Sequence[tuple[float, float]], seed: int = 0) -> tuple[float
 
 def _claims_started(metrics_url: str) -> float:
     body = urllib.request.urlopen(metrics_url, timeout=5).read().decode()
-    name = claims.CLAIMS_STARTED.name
+    name = worker.CLAIMS_STARTED.name
     return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name))
 
 

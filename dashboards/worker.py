@@ -7,7 +7,7 @@ of our claim metrics), with the labels the SDK really puts on it.
 
 from __future__ import annotations
 
-from core.catalog import claims, sdk
+from core.catalog import sdk, worker
 from dashboards import thresholds
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
@@ -316,7 +316,7 @@ def _capacity() -> Row:
 
 
 def _bridge() -> Row:
-    duration = claims.BRIDGE_REQUEST_DURATION
+    duration = worker.BRIDGE_REQUEST_DURATION
     calls = rate(duration, *W, by="method", suffix="count")
     errors = rate(duration, *W, 'status!="OK"', by="method", suffix="count")
     return Row(

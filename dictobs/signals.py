@@ -20,7 +20,7 @@ import yaml
 
 from alerts import generate
 from core import catalog
-from core.catalog import Metric, Source, claims, exporter, sdk, server
+from core.catalog import Metric, Source, exporter, sdk, server, worker
 from dashboards import build, lint
 from toolkit import docblocks
 from toolkit.docblocks import cell
@@ -82,7 +82,7 @@ def panels() -> Uses:
 def _constants() -> dict[str, str]:
     """Catalog constant name → metric name, for the names only one catalog module uses."""
     seen: dict[str, set[str]] = defaultdict(set)
-    for module in (sdk, claims, exporter, server):
+    for module in (sdk, worker, exporter, server):
         for name, value in vars(module).items():
             if isinstance(value, Metric):
                 seen[name].add(value.name)

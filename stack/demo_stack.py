@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core import settings
-from core.catalog import claims, exporter
+from core.catalog import exporter, worker
 from core.errors import CLIError
 from stack.devserver import DevServer
 from stack.ports import wait_for_port
@@ -139,7 +139,7 @@ class DemoStack:
         the claims settled) and the worker's claims are scraped: targets, claims, rules, alerts."""
         prom = self.prometheus
         assert prom is not None, "start() first"
-        resolved = f"sum by (outcome) ({claims.CLAIMS_RESOLVED.name})"
+        resolved = f"sum by (outcome) ({worker.CLAIMS_RESOLVED.name})"
         open_ = f"sum by (status) ({exporter.CLAIMS_OPEN.name})"
         # When the exporter's last successful refresh began, while it is up.
         began = (
@@ -169,7 +169,7 @@ class DemoStack:
             for _, value in prom.query(metric.name):
                 say(f"  {metric.name} = {value:.3g}")
         shown = (
-            (claims.CLAIMS_RESOLVED.name, resolved, "outcome"),
+            (worker.CLAIMS_RESOLVED.name, resolved, "outcome"),
             (exporter.CLAIMS_OPEN.name, open_, "status"),
         )
         for name, expr, label in shown:

@@ -22,7 +22,8 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from core.catalog import claims, sdk
+from core.catalog import sdk
+from core.catalog import worker as claims
 from core.catalog.model import Metric, MetricType
 
 

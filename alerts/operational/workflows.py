@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from core.catalog import claims, sdk
+from core.catalog import sdk, worker
 from core.config import PackConfig
 from toolkit.selectors import ne, sel
 
@@ -40,7 +40,7 @@ def activity_retry_rate_high(cfg: PackConfig) -> str:
 
 
 def bridge_error_ratio_high(cfg: PackConfig) -> str:
-    calls = claims.BRIDGE_REQUEST_DURATION
+    calls = worker.BRIDGE_REQUEST_DURATION
     common = cfg.namespace_labels(cfg.worker_job)
     failed = sel(calls, calls.count, status=ne("OK"), **common)
     total = sel(calls, calls.count, **common)

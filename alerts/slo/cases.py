@@ -31,7 +31,7 @@ from alerts.slo.model import SLO
 from alerts.slo.rules import WINDOWS, BurnWindow, go_number
 from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI, go_float
 from core import domain
-from core.catalog import claims, get, lookup_series, server
+from core.catalog import get, lookup_series, server, worker
 from core.config import current
 from toolkit import durations
 from toolkit.selectors import selector
@@ -142,7 +142,7 @@ def feed_bridge_calls(slo: SLO, phases: list[Phase]) -> list[Series]:
         "activity_type": domain.CREATE_CLAIM,
         "method": domain.CREATE_CLAIM,
     }
-    count = claims.BRIDGE_REQUEST_DURATION.count
+    count = worker.BRIDGE_REQUEST_DURATION.count
     return [
         _series(count, {**base, "status": "OK"}, _good(phases)),
         _series(count, {**base, "status": "UNAVAILABLE"}, _bad(phases)),

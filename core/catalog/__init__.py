@@ -11,11 +11,11 @@ source that emits it.
 
 from __future__ import annotations
 
-from core.catalog.claims import CLAIM_METRICS
 from core.catalog.exporter import EXPORTER_METRICS
 from core.catalog.model import TARGET_LABELS, Metric, MetricType, Source
 from core.catalog.sdk import SDK_METRICS
 from core.catalog.server import SERVER_METRICS
+from core.catalog.worker import CLAIM_METRICS
 
 ALL: tuple[Metric, ...] = SDK_METRICS + CLAIM_METRICS + EXPORTER_METRICS + SERVER_METRICS
 BY_NAME: dict[str, Metric] = {m.name: m for m in ALL}

@@ -21,7 +21,7 @@ import pytest
 from alerts.slo import spec as slo_spec
 from alerts.slo.model import SLO
 from core import catalog, settings
-from core.catalog import MetricType, claims, sdk, server
+from core.catalog import MetricType, sdk, server, worker
 from dashboards import build, lint
 from stack.ports import free_port
 from stack.prometheus import Prometheus
@@ -57,7 +57,7 @@ ABSENT_WHEN_HEALTHY = {
             sdk.WORKFLOW_TASK_EXECUTION_FAILED,
             sdk.ACTIVITY_EXECUTION_FAILED,
             sdk.REQUEST_FAILURE,
-            claims.ACTIVITY_FAILURES,
+            worker.ACTIVITY_FAILURES,
             server.SERVICE_ERROR_WITH_TYPE,
             server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
             server.PERSISTENCE_ERROR_WITH_TYPE,

@@ -23,7 +23,8 @@ from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
 from core import domain
-from core.catalog import claims, sdk
+from core.catalog import sdk
+from core.catalog import worker as claims
 from core.catalog.model import Metric
 from stack.devserver import DevServer
 from stack.ports import free_port

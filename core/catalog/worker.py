@@ -1,4 +1,5 @@
-"""Claim metrics of our own, recorded by the worker through the SDK metric meter.
+"""The worker's own metrics (claims, activity attempts, Bridge calls), recorded through the SDK
+metric meter: the catalog is split by the source that emits a metric, and this is the worker's.
 
 Recording through ``workflow.metric_meter()`` makes them replay-safe (the SDK drops records made
 while replaying) and puts them on the same ``/metrics`` endpoint as the SDK's metrics, with the
