@@ -85,7 +85,7 @@ class PackConfig:
     claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
     # Runbook links: the pattern gets the section anchor (the alert name in lower case).
     runbook_url_pattern: str = "docs/runbook.md#%s"
-    # Temporal Web UI: the pattern gets the namespace.
+    # Temporal Web UI, for the deployment (dictobs pack-config): the pattern gets the namespace.
     temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
     thresholds: Thresholds = field(default_factory=Thresholds)
 
@@ -122,9 +122,6 @@ class PackConfig:
 
     def runbook_url(self, alert: str) -> str:
         return self.runbook_url_pattern % alert.lower()
-
-    def temporal_ui_url(self) -> str:
-        return self.temporal_ui_url_pattern % self.namespace
 
     def spec_variables(self) -> dict[str, str]:
         """What an SLO spec may write as ``{{.name}}`` instead of spelling it out.

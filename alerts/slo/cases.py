@@ -108,8 +108,7 @@ def _all(phases: list[Phase]) -> list[tuple[int, int]]:
 def _closed() -> dict[str, str]:
     cfg = current()
     return {
-        "job": cfg.server_job,
-        cfg.namespace_label: cfg.namespace,
+        **cfg.namespace_labels(cfg.server_job),
         "namespace_state": "active",
         "operation": "CompletionStats",
         "service_name": "history",
@@ -135,8 +134,7 @@ def feed_claim_workflows(slo: SLO, phases: list[Phase]) -> list[Series]:
 def feed_bridge_calls(slo: SLO, phases: list[Phase]) -> list[Series]:
     cfg = current()
     base = {
-        "job": cfg.worker_job,
-        cfg.namespace_label: cfg.namespace,
+        **cfg.namespace_labels(cfg.worker_job),
         "service_name": "temporal-core-sdk",
         "task_queue": cfg.task_queue,
         "activity_type": domain.CREATE_CLAIM,
@@ -152,8 +150,7 @@ def feed_bridge_calls(slo: SLO, phases: list[Phase]) -> list[Series]:
 def feed_frontend_requests(slo: SLO, phases: list[Phase]) -> list[Series]:
     cfg = current()
     base = {
-        "job": cfg.server_job,
-        cfg.namespace_label: cfg.namespace,
+        **cfg.namespace_labels(cfg.server_job),
         "operation": "StartWorkflowExecution",
         "service_name": "frontend",
     }
