@@ -62,7 +62,7 @@ async def create_claims(client: Client, first: int, last: int, give_up: float) -
                     return
                 i, next_index = next_index, next_index + 1
             await client.start_workflow(
-                "CreateClaimWorkflow",
+                domain.CREATE_CLAIM_WORKFLOW,
                 id=f"bench-claim-{i}",
                 task_queue=settings.TASK_QUEUE,
                 search_attributes=TypedSearchAttributes(
