@@ -19,6 +19,7 @@ An unknown key is refused with its name and the keys there are.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,7 @@ class PackConfig:
 
 
 DEFAULT = PackConfig()
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _current = [DEFAULT]
 
 
@@ -195,20 +197,25 @@ def _build(cls: Any, default: Any, raw: Mapping[str, Any], source: str, prefix: 
 
 
 def _value(name: str, current: Any, annotation: Any, value: Any, source: str) -> Any:
-    optional = "None" in str(annotation)
-    if value is None and optional:
+    """``value`` for the field ``name``, checked against its annotation (``int``, ``float``,
+    ``str`` or ``str | None``): thresholds are positive, label names are Prometheus label
+    names, URL patterns have one ``%s``."""
+    kind = str(annotation)
+
+    def refuse(what: str) -> CLIError:
+        return CLIError(f"{source}: {name} must be {what}, not {value!r}")
+
+    if value is None and "None" in kind:
         return None
-    if isinstance(current, bool) or isinstance(value, bool):
-        ok = isinstance(value, bool) and isinstance(current, bool)
-    elif isinstance(current, int) and "float" not in str(annotation):
-        ok = isinstance(value, int)
-    elif isinstance(current, float):
-        ok = isinstance(value, int | float)
-        value = float(value) if ok else value
-    else:
-        ok = isinstance(value, str) and bool(value.strip())
-    if not ok:
-        kind = "a whole number" if isinstance(current, int) else type(current or "").__name__
-        kind = {"str": "a non-empty text", "float": "a number"}.get(kind, kind)
-        raise CLIError(f"{source}: {name} must be {kind}, not {value!r}")
+    if kind in ("int", "float"):
+        number = kind == "float" and isinstance(value, float)
+        if isinstance(value, bool) or not (isinstance(value, int) or number) or value <= 0:
+            raise refuse("a positive whole number" if kind == "int" else "a positive number")
+        return float(value) if kind == "float" else value
+    if not isinstance(value, str) or not value.strip():
+        raise refuse("a non-empty text")
+    if name.endswith("_label") and not _LABEL_NAME.fullmatch(value):
+        raise refuse("a Prometheus label name")
+    if name.endswith("_url_pattern") and value.count("%s") != 1:
+        raise refuse("a URL with one %s where the name goes")
     return value

@@ -98,7 +98,11 @@ def test_pack_config_prints_what_the_deployment_reads(site, capsys):
     [
         ("server_jobs: x\n", "unknown key 'server_jobs'; the keys are: server_job, "),
         ("thresholds:\n  backlog: 5\n", "unknown key 'thresholds.backlog'"),
-        ("thresholds:\n  backlog_tasks: many\n", "thresholds.backlog_tasks must be a whole number"),
+        ("thresholds:\n  backlog_tasks: many\n", "backlog_tasks must be a positive whole number"),
+        ("thresholds:\n  backlog_tasks: -1\n", "backlog_tasks must be a positive whole number"),
+        ("thresholds:\n  bridge_error_ratio: 0\n", "bridge_error_ratio must be a positive number"),
+        ("namespace_label: exported-namespace\n", "must be a Prometheus label name"),
+        ("runbook_url_pattern: https://wiki/runbook\n", "a URL with one %s"),
         ("thresholds: 5\n", "thresholds must be a mapping"),
         ("worker_job: ''\n", "worker_job must be a non-empty text"),
         ("- a\n", "expected a mapping"),
