@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core import settings
+from core import config, settings
 from core.catalog import exporter, worker
 from core.errors import CLIError
 from stack.devserver import DevServer
@@ -102,10 +102,10 @@ class DemoStack:
             self.run_dir,
             self.ports.prometheus,
             scrape_config(
-                {
-                    "temporal-server": f"127.0.0.1:{self.ports.server_metrics}",
-                    "dict-worker": self.env["WORKER_METRICS_ADDRESS"],
-                    "dict-exporter": self.env["EXPORTER_ADDRESS"],
+                {  # the job names the committed rules select on
+                    config.DEFAULT.server_job: f"127.0.0.1:{self.ports.server_metrics}",
+                    config.DEFAULT.worker_job: self.env["WORKER_METRICS_ADDRESS"],
+                    config.DEFAULT.exporter_job: self.env["EXPORTER_ADDRESS"],
                 },
                 rule_files=rules,
                 alertmanager=self.alertmanager.address,
