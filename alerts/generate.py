@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alerts import operational, render
-from alerts.slo import cases as slo_tests
+from alerts.slo import cases
 from alerts.slo import rules as slo_rules
 from alerts.slo.model import SLO
 from alerts.slo.spec import DEFAULT_PATH, load_many
@@ -72,7 +72,7 @@ def build(
     files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg).items()}
     if tests_dir is not None:
         rules_path = out_dir / SLO_RULES
-        for name, text in slo_tests.test_files(slos, rules_path, tests_dir).items():
+        for name, text in cases.test_files(slos, rules_path, tests_dir).items():
             files[tests_dir / name] = text
     return files
 

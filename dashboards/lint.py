@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from alerts.slo import model, naming
-from alerts.slo import spec as slo_spec
+from alerts.slo.spec import load_slos
 from core import config
 from dashboards.queries import server_spelling
 from toolkit import promql_check, promtool
@@ -45,7 +45,7 @@ def known_series(slos: list[model.SLO] | None = None) -> dict[str, frozenset[str
 
     The generated rules are read against the same table (the alerts tests).
     """
-    slos = slo_spec.load_slos(check_queries=False) if slos is None else slos
+    slos = load_slos(check_queries=False) if slos is None else slos
     return naming.known_series(slos)
 
 

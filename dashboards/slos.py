@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from alerts.slo import naming
-from alerts.slo import spec as slo_spec
 from alerts.slo.model import SLO
 from alerts.slo.rules import ABSENT_ALERT, SLI_WINDOWS, WINDOWS
+from alerts.slo.spec import load_slos
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import IDLE, variables
 
@@ -211,7 +211,7 @@ def _overview(slos: list[SLO]) -> Row:
 
 
 def dashboard(path: Path | None = None) -> Dashboard:
-    slos = slo_spec.load_slos(path, check_queries=False)
+    slos = load_slos(path, check_queries=False)
     return Dashboard(
         uid=UID,
         title="DICT / SLOs",

@@ -18,8 +18,8 @@ import urllib.error
 
 import pytest
 
-from alerts.slo import spec as slo_spec
 from alerts.slo.model import SLO
+from alerts.slo.spec import load_slos
 from core import catalog, settings
 from core.catalog import MetricType, sdk, server, worker
 from dashboards import build, lint
@@ -128,7 +128,7 @@ def _openmetrics(series: dict[str, list[str]], end: int, idle: bool = False) -> 
 
 
 def _start(run_dir, state: str) -> Prometheus:
-    slos = slo_spec.load_slos(check_queries=False)
+    slos = load_slos(check_queries=False)
     end = int(time.time()) - 30
     series = _series(lint.known_series(slos), slos, healthy=state != "busy")
     (run_dir / "series.om").write_text(_openmetrics(series, end, idle=state == "idle"))
