@@ -14,7 +14,7 @@ setup:
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy dictobs worker exporters alerts dashboards benchmarks
+	$(BIN)/mypy core toolkit dictobs stack worker exporters alerts dashboards benchmarks
 
 fmt: setup
 	$(BIN)/ruff format .
@@ -41,6 +41,7 @@ generate: setup
 	$(BIN)/dictobs dashboards build
 	$(PY) -m alerts.docs
 	$(PY) -m exporters.docs
+	$(PY) -m dictobs.signals
 
 clean:
 	rm -rf build run .mypy_cache .ruff_cache .pytest_cache

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dictobs import promtool
-from dictobs.cli import CLIError
+from core.errors import CLIError
+from toolkit import promtool
 
 T = TypeVar("T")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add ``rules`` and its subcommands to ``dictobs``."""
-    from alerts.generate import GENERATED_DIR, TESTS_DIR
+    from alerts.generate import GENERATED_DIR, GENERATED_TESTS_DIR, TESTS_DIR
 
     parser = sub.add_parser("rules", help="Prometheus rules and SLOs: generate, check, test")
     cmds = parser.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         p.add_argument(
             "--tests",
             type=Path,
-            default=TESTS_DIR,
+            default=GENERATED_TESTS_DIR,
             help="folder of the generated SLO test files (%(default)s)",
         )
 
@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "files",
         nargs="*",
         type=Path,
-        help=f"test files (default every *.yaml under {TESTS_DIR})",
+        help=f"test files (default every *.yaml under {TESTS_DIR} and {GENERATED_TESTS_DIR})",
     )
     p.set_defaults(func=_test)
 
@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def _from_specs(make: Callable[[list[Path] | None, Path, Path], T], args: argparse.Namespace) -> T:
     """``make`` (build or generate) on the command's specs and folders; a spec error is the
     command's one-line error."""
-    from alerts.sli import SLOSpecError
+    from alerts.slo.sli import SLOSpecError
 
     try:
         return make(args.slo_paths, args.out, args.tests)
@@ -112,14 +112,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from alerts.generate import TESTS_DIR
+    from alerts.generate import GENERATED_TESTS_DIR, TESTS_DIR
 
-    files = args.files or sorted(TESTS_DIR.glob("*.yaml"))
+    found = [*TESTS_DIR.glob("*.yaml"), *GENERATED_TESTS_DIR.glob("*.yaml")]
+    files = args.files or sorted(found)
     missing = [f for f in files if not f.is_file()]
     if missing:
         raise CLIError(f"{missing[0]}: no such test file")
     if not files:
-        raise CLIError(f"no test files under {TESTS_DIR}")
+        raise CLIError(f"no test files under {TESTS_DIR} or {GENERATED_TESTS_DIR}")
     proc = _promtool("test", "rules", *map(str, files))
     print((proc.stdout + proc.stderr).strip())
     if proc.returncode != 0:
@@ -129,8 +130,8 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from alerts.sli import SLOSpecError
-    from alerts.slo_spec import load_many
+    from alerts.slo.sli import SLOSpecError
+    from alerts.slo.spec import load_many
 
     try:
         slos = load_many(args.files)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from alerts import durations, operational, slo_rules
-from alerts.config import DEFAULT
-from alerts.sli import EventsSLI, LatencySLI
-from alerts.slo_spec import load_slos
-from dictobs import docblocks
-from dictobs.docblocks import cell
+from alerts import operational
+from alerts.slo import rules as slo_rules
+from alerts.slo.sli import EventsSLI, LatencySLI
+from alerts.slo.spec import load_slos
+from core.config import DEFAULT
+from toolkit import docblocks, durations
+from toolkit.docblocks import cell
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "alerts.md"
 
@@ -26,7 +27,7 @@ def slos_table() -> str:
     for slo in load_slos(check_queries=False):
         if isinstance(slo.sli, LatencySLI):
             bound = slo.sli.threshold
-            shown = durations.render(int(bound)) if bound.is_integer() else f"{bound:g}s"
+            shown = durations.format(int(bound)) if bound.is_integer() else f"{bound:g}s"
             kind = f"latency: `{slo.sli.metric}` above {shown}"
         elif isinstance(slo.sli, EventsSLI):
             kind = "events: error / total rates"

@@ -8,22 +8,26 @@ Outputs (under ``alerts/generated/`` unless told otherwise)::
     k8s/operational-alerts.yaml
 
 and, next to the hand-written promtool tests, one generated test file per SLO
-(``alerts/tests/slo-<id>-test.yaml``). A spec error raises before anything is written.
+(``alerts/generated/tests/slo-<id>-test.yaml``). A spec error raises before anything is written.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alerts import operational, render, slo_rules, slo_tests
-from alerts.config import DEFAULT, RulesConfig
-from alerts.slo_spec import DEFAULT_PATH, SLO, load_many
-from dictobs.files import write_atomically
+from alerts import operational, render
+from alerts.slo import cases
+from alerts.slo import rules as slo_rules
+from alerts.slo.model import SLO
+from alerts.slo.spec import DEFAULT_PATH, load_many
+from core.config import DEFAULT, PackConfig, current
+from toolkit.files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 GENERATED_DIR = PACKAGE_DIR / "generated"
-TESTS_DIR = PACKAGE_DIR / "tests"
+TESTS_DIR = PACKAGE_DIR / "tests"  # hand-written promtool tests
+GENERATED_TESTS_DIR = GENERATED_DIR / "tests"  # promtool tests generated from the SLO spec
 SLO_RULES = "slo-rules.yaml"
 OPERATIONAL = "operational-alerts.yaml"
 
@@ -38,7 +42,7 @@ def _shown(path: Path) -> str:
         return path.name
 
 
-def rule_files(slos: list[SLO], sources: list[Path], cfg: RulesConfig = DEFAULT) -> dict[str, str]:
+def rule_files(slos: list[SLO], sources: list[Path], cfg: PackConfig = DEFAULT) -> dict[str, str]:
     """Relative path → content of every rule file."""
     source = ", ".join(_shown(p) for p in sources)
     slo_groups = slo_rules.groups(slos, cfg)
@@ -57,16 +61,18 @@ def rule_files(slos: list[SLO], sources: list[Path], cfg: RulesConfig = DEFAULT)
 def build(
     slo_paths: list[Path] | None = None,
     out_dir: Path = GENERATED_DIR,
-    tests_dir: Path | None = TESTS_DIR,
-    cfg: RulesConfig = DEFAULT,
+    tests_dir: Path | None = GENERATED_TESTS_DIR,
+    cfg: PackConfig | None = None,
 ) -> dict[Path, str]:
-    """Absolute path → content of every file ``generate`` writes."""
+    """Absolute path → content of every file ``generate`` writes, with ``cfg`` (by default the
+    command's pack configuration)."""
+    cfg = cfg or current()
     sources = slo_paths or [DEFAULT_PATH]
     slos = load_many(sources)
     files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg).items()}
     if tests_dir is not None:
         rules_path = out_dir / SLO_RULES
-        for name, text in slo_tests.test_files(slos, rules_path, tests_dir).items():
+        for name, text in cases.test_files(slos, rules_path, tests_dir).items():
             files[tests_dir / name] = text
     return files
 
@@ -74,8 +80,8 @@ def build(
 def generate(
     slo_paths: list[Path] | None = None,
     out_dir: Path = GENERATED_DIR,
-    tests_dir: Path | None = TESTS_DIR,
-    cfg: RulesConfig = DEFAULT,
+    tests_dir: Path | None = GENERATED_TESTS_DIR,
+    cfg: PackConfig | None = None,
 ) -> list[Path]:
     """Write every output; returns the paths written, in order."""
     files = build(slo_paths, out_dir, tests_dir, cfg)

@@ -29,22 +29,22 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from benchmarks import report, scratch
-from dictobs import settings
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from core import domain, settings
 from exporters import config as config_module
 from exporters import queries, snapshot
 from exporters.budget import CallStats, TokenBucket
 from exporters.config import ExporterConfig
 from exporters.temporal_api import ClientApi, TaskType
+from stack.devserver import DevServer
+from stack.ports import free_port
 
 SMALL = 1_000
 LARGE = int(os.environ.get("EXPORTER_BENCH_CLAIMS", "20000"))
 CREATE_BUDGET_S = 180.0  # stop creating claims after this long, whatever the count reached
 REPEATS = 3
 PAGE_SIZE = 1000
-STATUS = SearchAttributeKey.for_keyword(settings.SA_CLAIM_STATUS)
-DEADLINE = SearchAttributeKey.for_datetime(settings.SA_CLAIM_DEADLINE)
+STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
+DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
 STATUSES = ("OPEN", "WAITING_RESOLUTION", "CONFIRMED")
 
 
@@ -62,7 +62,7 @@ async def create_claims(client: Client, first: int, last: int, give_up: float) -
                     return
                 i, next_index = next_index, next_index + 1
             await client.start_workflow(
-                "CreateClaimWorkflow",
+                domain.CREATE_CLAIM_WORKFLOW,
                 id=f"bench-claim-{i}",
                 task_queue=settings.TASK_QUEUE,
                 search_attributes=TypedSearchAttributes(
@@ -123,11 +123,11 @@ async def baseline_refresh(
         if workflow_type not in claim_types:
             continue
         fields = execution.search_attributes.indexed_fields
-        if settings.SA_CLAIM_STATUS in fields:
-            by_status[json.loads(fields[settings.SA_CLAIM_STATUS].data)] += 1
+        if domain.SA_CLAIM_STATUS in fields:
+            by_status[json.loads(fields[domain.SA_CLAIM_STATUS].data)] += 1
         ages.append((now - execution.start_time.ToDatetime(UTC)).total_seconds())
-        if settings.SA_CLAIM_DEADLINE in fields:
-            deadline = datetime.fromisoformat(json.loads(fields[settings.SA_CLAIM_DEADLINE].data))
+        if domain.SA_CLAIM_DEADLINE in fields:
+            deadline = datetime.fromisoformat(json.loads(fields[domain.SA_CLAIM_DEADLINE].data))
             overdue += deadline < now
             near += now <= deadline <= now + config.near_deadline_window
     _ = [sum(a > t.total_seconds() for a in ages) for t in config.age_thresholds]

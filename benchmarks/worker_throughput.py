@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from temporalio.client import Client
 
 from benchmarks import report, scratch
-from dictobs.catalog import claims
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from core.catalog import worker
+from stack.devserver import DevServer
+from stack.ports import free_port
 from worker.bridge.simulator import run_simulator
 from worker.main import running_worker
 from worker.model import DECISION_SIGNAL, ClaimInput
@@ -85,7 +85,7 @@ def interval(pairs: Sequence[tuple[float, float]], seed: int = 0) -> tuple[float
 
 def _claims_started(metrics_url: str) -> float:
     body = urllib.request.urlopen(metrics_url, timeout=5).read().decode()
-    name = claims.CLAIMS_STARTED.name
+    name = worker.CLAIMS_STARTED.name
     return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name))
 
 

@@ -12,13 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dashboards import claims, server, slos, task_queues, worker
 from dashboards.defaults import FOLDER, GENERATED
 from dashboards.model import Dashboard
 from dashboards.render import dumps, render
-from dictobs.files import write_atomically
+from toolkit.files import write_atomically, yaml_text
 
 # Where the provisioning provider expects the JSON files inside the Grafana container.
 PROVISIONING_PATH = "/var/lib/grafana/dashboards/dict-observability"
@@ -51,15 +49,7 @@ def models() -> list[dict[str, Any]]:
 
 
 def _yaml(doc: Any) -> str:
-    class _Dumper(yaml.SafeDumper):
-        pass
-
-    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-        style = "|" if "\n" in value else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-    _Dumper.add_representer(str, _str)
-    return HEADER + yaml.dump(doc, Dumper=_Dumper, sort_keys=True, width=1000)
+    return yaml_text(doc, header=HEADER, sort_keys=True, width=1000, allow_unicode=False)
 
 
 def provisioning(folder: str = FOLDER) -> str:

@@ -7,6 +7,8 @@ times from the worker's claim metrics.
 
 from __future__ import annotations
 
+from core.catalog import exporter, worker
+from core.domain import CLAIM_PERIOD, EXPIRED
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     NS,
@@ -20,8 +22,6 @@ from dashboards.queries import (
     series,
     variables,
 )
-from dictobs.catalog import claims, exporter
-from worker.model import CLAIM_PERIOD, EXPIRED
 
 UID = "dict-claims-overview"
 DAY = 86400.0
@@ -180,9 +180,9 @@ def _status_and_age() -> Row:
 
 
 def _flow() -> Row:
-    resolved_range = increase(claims.CLAIMS_RESOLVED, *WORKER, by="outcome")
-    expired = series(claims.CLAIMS_RESOLVED, *WORKER, f'outcome="{EXPIRED}"')
-    resolved = f"sum(increase({series(claims.CLAIMS_RESOLVED, *WORKER)}[{RANGE}]))"
+    resolved_range = increase(worker.CLAIMS_RESOLVED, *WORKER, by="outcome")
+    expired = series(worker.CLAIMS_RESOLVED, *WORKER, f'outcome="{EXPIRED}"')
+    resolved = f"sum(increase({series(worker.CLAIMS_RESOLVED, *WORKER)}[{RANGE}]))"
     return Row(
         "Claims started and resolved",
         (
@@ -194,9 +194,9 @@ def _flow() -> Row:
                 "weeks mean claims are stuck.",
                 "opm",
                 (
-                    Query(f"{rate(claims.CLAIMS_STARTED, *WORKER)} * 60", "started"),
+                    Query(f"{rate(worker.CLAIMS_STARTED, *WORKER)} * 60", "started"),
                     Query(
-                        f"{rate(claims.CLAIMS_RESOLVED, *WORKER, by='outcome')} * 60",
+                        f"{rate(worker.CLAIMS_RESOLVED, *WORKER, by='outcome')} * 60",
                         "resolved: {{outcome}}",
                     ),
                 ),
@@ -258,7 +258,7 @@ def _resolution() -> Row:
                 "s",
                 (
                     Query(
-                        buckets(claims.CLAIM_RESOLUTION, *WORKER),
+                        buckets(worker.CLAIM_RESOLUTION, *WORKER),
                         "{{le}}",
                         format=Format.HEATMAP,
                     ),
@@ -272,7 +272,7 @@ def _resolution() -> Row:
                 "short",
                 (
                     Query(
-                        buckets(claims.CLAIM_RESOLUTION, *WORKER, window=RANGE),
+                        buckets(worker.CLAIM_RESOLUTION, *WORKER, window=RANGE),
                         "{{le}}",
                         instant=True,
                         format=Format.HEATMAP,

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import settings
+from core.errors import CLIError
 from dashboards.defaults import FOLDER, GENERATED
-from dictobs import settings
-from dictobs.cli import CLIError
 
 if TYPE_CHECKING:
     from dashboards import push

@@ -1,7 +1,7 @@
 """Checks every generated dashboard must pass, shared by the tests and ``dictobs dashboards lint``.
 
 - every query names only series the catalog (or the SLO recording rules) knows, with labels
-  those series carry (:mod:`dashboards.promql_check`);
+  those series carry (:mod:`toolkit.promql_check`);
 - every query, template variables substituted, parses as PromQL (``promtool check rules``);
 - every panel has a unit and a description, and no panel is the Angular ``graph``.
 """
@@ -12,77 +12,46 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from alerts import slo_spec
-from dashboards import promql_check
+from alerts.slo import model, naming
+from alerts.slo.spec import load_slos
+from core import config
 from dashboards.queries import server_spelling
-from dictobs import catalog, promtool, settings
-from dictobs.catalog import MetricType
+from toolkit import promql_check, promtool
 
 ALLOWED_TYPES = {"timeseries", "stat", "table", "bargauge", "heatmap", "row"}
-# What Grafana substitutes before the query reaches Prometheus.
-SUBSTITUTIONS = {
+# What Grafana substitutes for its own variables before the query reaches Prometheus.
+BUILT_IN = {
     "$__rate_interval": "5m",
     "$__interval": "1m",
     "$__range": "1d",
     "${datasource}": "prometheus",
-    "$namespace": settings.NAMESPACE,
-    "$task_queue": settings.TASK_QUEUE,
-    "$taskqueue": server_spelling(settings.TASK_QUEUE),
 }
-_ALERT_STATE_LABELS = frozenset({"alertname", "alertstate"})
 
 
-def known_series(slos: list[slo_spec.SLO] | None = None) -> dict[str, frozenset[str]]:
+def substitutions() -> dict[str, str]:
+    """Every variable with its default: Grafana's own and the pack configuration's namespace
+    and task queue (as the dashboards' variables default to them)."""
+    cfg = config.current()
+    return {
+        **BUILT_IN,
+        "$namespace": cfg.namespace,
+        "$task_queue": cfg.task_queue,
+        "$taskqueue": server_spelling(cfg.task_queue),
+    }
+
+
+def known_series(slos: list[model.SLO] | None = None) -> dict[str, frozenset[str]]:
     """Series name → labels it carries: the metric catalog, SLO recording rules and ALERTS.
 
     The generated rules are read against the same table (the alerts tests).
     """
-    known: dict[str, frozenset[str]] = {}
-    for metric in catalog.ALL:
-        labels = frozenset(metric.labels)
-        if metric.source is not catalog.Source.PROMETHEUS:
-            labels |= frozenset(catalog.TARGET_LABELS)
-        for name in metric.series:
-            bucket = metric.type is MetricType.HISTOGRAM and name.endswith("_bucket")
-            known[name] = labels | {"le"} if bucket else labels
-    slos = slo_spec.load_slos(check_queries=False) if slos is None else slos
-    spec_labels = frozenset(k for slo in slos for k in slo.labels)
-    identity = frozenset({slo_spec.LABEL_ID, slo_spec.LABEL_SERVICE, slo_spec.LABEL_SLO})
-    windowed = identity | {slo_spec.LABEL_WINDOW} | spec_labels
-    for name in (
-        slo_spec.SLI_ERROR_RATIO_5M,
-        slo_spec.SLI_ERROR_RATIO_30M,
-        slo_spec.SLI_ERROR_RATIO_1H,
-        slo_spec.SLI_ERROR_RATIO_2H,
-        slo_spec.SLI_ERROR_RATIO_6H,
-        slo_spec.SLI_ERROR_RATIO_1D,
-        slo_spec.SLI_ERROR_RATIO_3D,
-        slo_spec.SLI_ERROR_RATE_5M,
-        slo_spec.SLI_TOTAL_RATE_5M,
-        *(slo_spec.sli_error_ratio(slo.period_window) for slo in slos),
-    ):
-        known[name] = windowed
-    for name in (
-        slo_spec.OBJECTIVE_RATIO,
-        slo_spec.ERROR_BUDGET_RATIO,
-        slo_spec.TIME_PERIOD_DAYS,
-        slo_spec.CURRENT_BURN_RATE,
-        slo_spec.PERIOD_BURN_RATE,
-        slo_spec.PERIOD_ERROR_BUDGET_REMAINING,
-    ):
-        known[name] = identity | spec_labels
-    alert_labels = {k for slo in slos for k in slo.alerting.labels}
-    alert_labels |= {k for slo in slos for k in slo.alerting.page.labels}
-    alert_labels |= {k for slo in slos for k in slo.alerting.ticket.labels}
-    known["ALERTS"] = (
-        _ALERT_STATE_LABELS | windowed | {slo_spec.LABEL_SEVERITY, "severity"} | alert_labels
-    )
-    return known
+    slos = load_slos(check_queries=False) if slos is None else slos
+    return naming.known_series(slos)
 
 
 def substitute(expr: str) -> str:
     """``expr`` as Prometheus receives it from Grafana with the default variable values."""
-    for var, value in sorted(SUBSTITUTIONS.items(), key=lambda kv: -len(kv[0])):
+    for var, value in sorted(substitutions().items(), key=lambda kv: -len(kv[0])):
         expr = expr.replace(var, value)
     if re.search(r"\$(?!\{?\d)[A-Za-z_]", expr):
         raise ValueError(f"unsubstituted template variable in {expr!r}")

@@ -15,10 +15,10 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from core import __version__
 from dashboards.build import folder_uid
 from dashboards.grafana_api import Grafana, GrafanaError, Response, redact
 from dashboards.render import dumps
-from dictobs import __version__
 
 STAMP = "dictobs"  # top-level key of a pushed dashboard: {"fingerprint": ..., "pack": ...}
 _VOLATILE = ("id", "version", STAMP)

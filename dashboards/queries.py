@@ -1,6 +1,6 @@
 """PromQL building blocks for the panels, always from the metric catalog.
 
-Metric names come from :mod:`dictobs.catalog` entries and label spellings from the constants
+Metric names come from :mod:`core.catalog` entries and label spellings from the constants
 below, so a rename is one edit and a test fails when a panel names a metric or a label the
 catalog does not know. Template variables (``$namespace``, ``$task_queue`` and the server's
 derived ``$taskqueue``) live here too, because their spelling and the selectors that use them
@@ -9,9 +9,10 @@ must agree.
 
 from __future__ import annotations
 
+from core import config
+from core.catalog import Metric, exporter, sdk
 from dashboards.model import Variable
-from dictobs import settings
-from dictobs.catalog import Metric, MetricType, exporter, sdk
+from toolkit.selectors import selector
 
 # Grafana's built-in intervals; the tests substitute them before promtool sees the query.
 RATE = "$__rate_interval"
@@ -25,8 +26,9 @@ VAR_NAMESPACE = "namespace"
 VAR_TASK_QUEUE = "task_queue"  # SDK and exporter spelling: dict-task-queue
 VAR_SERVER_TASK_QUEUE = "taskqueue"  # the server's spelling: dict_task_queue
 
-# Label names as the sources spell them.
-L_NAMESPACE = "namespace"
+# Label names as the sources spell them; the namespace's as the scrape does (pack configuration,
+# read when the dashboards are first imported: ``dictobs --pack-config FILE dashboards build``).
+L_NAMESPACE = config.current().namespace_label
 L_TASK_QUEUE = "task_queue"
 L_SERVER_TASK_QUEUE = "taskqueue"
 L_WORKFLOW_TYPE = "workflow_type"
@@ -39,12 +41,7 @@ SERVER_TQ = f'{L_SERVER_TASK_QUEUE}=~"${VAR_SERVER_TASK_QUEUE}"'
 
 def series(metric: Metric, *matchers: str, suffix: str = "") -> str:
     """``name{m1, m2}``; ``suffix`` picks a histogram series (``bucket``, ``count``, ``sum``)."""
-    name = metric.name
-    if suffix:
-        if metric.type is not MetricType.HISTOGRAM:
-            raise TypeError(f"{metric.name} is a {metric.type.value}, it has no _{suffix}")
-        name = f"{name}_{suffix}"
-    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+    return selector(metric, *matchers, series=f"{metric.name}_{suffix}" if suffix else None)
 
 
 def rate(metric: Metric, *matchers: str, by: str = "", suffix: str = "", window: str = RATE) -> str:
@@ -109,20 +106,22 @@ def _dashes_to_underscores(expr: str, label: str, depth: int = 8) -> str:
 
 
 def variables() -> tuple[Variable, ...]:
-    """Namespace, task queue, and the server's spelling of the task queue derived from it."""
+    """Namespace, task queue, and the server's spelling of the task queue derived from it; the
+    first two default to the pack configuration's."""
+    cfg = config.current()
     namespace = Variable(
         name=VAR_NAMESPACE,
         label="Namespace",
         query=f"count by ({L_NAMESPACE}) ({_union()})",
         regex=f'/{L_NAMESPACE}="([^"]+)"/',
-        default=settings.NAMESPACE,
+        default=cfg.namespace,
     )
     task_queue = Variable(
         name=VAR_TASK_QUEUE,
         label="Task queue",
         query=f"count by ({L_TASK_QUEUE}) ({_union(NS)})",
         regex=f'/{L_TASK_QUEUE}="([^"]+)"/',
-        default=settings.TASK_QUEUE,
+        default=cfg.task_queue,
         multi=True,
         include_all=True,
     )

@@ -8,9 +8,9 @@ namespace is known, so request panels filter on the selected namespace.
 
 from __future__ import annotations
 
+from core.catalog import server
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import IDLE, NS, RANGE, or_zero, quantile, rate, ratio, series, variables
-from dictobs.catalog import server
 
 UID = "dict-temporal-server"
 FRONTEND = (NS, 'service_name="frontend"')

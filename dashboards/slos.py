@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alerts import slo_spec
-from alerts.slo_rules import ABSENT_ALERT, SLI_WINDOWS, WINDOWS
-from alerts.slo_spec import SLO
+from alerts.slo import naming
+from alerts.slo.model import SLO
+from alerts.slo.rules import ABSENT_ALERT, SLI_WINDOWS, WINDOWS
+from alerts.slo.spec import load_slos
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import IDLE, variables
 
@@ -41,7 +42,7 @@ def _burn_steps(slo: SLO) -> tuple[Step, ...]:
 
 def _slo_row(slo: SLO) -> Row:
     sel = slo.selector()
-    budget = f"{slo_spec.ERROR_BUDGET_RATIO}{{{sel}}}"
+    budget = f"{naming.ERROR_BUDGET_RATIO}{{{sel}}}"
     period = slo.period_window
     panels = [
         Panel(
@@ -50,7 +51,7 @@ def _slo_row(slo: SLO) -> Row:
             f"{slo.description} Measured over the last {period}. Red below the "
             f"{slo.objective:g}% objective: the SLO is broken; follow the alert's runbook.",
             "percentunit",
-            (Query(f"1 - {slo_spec.sli_error_ratio(period)}{{{sel}}}"),),
+            (Query(f"1 - {naming.sli_error_ratio(period)}{{{sel}}}"),),
             width=4,
             height=5,
             decimals=3,
@@ -64,7 +65,7 @@ def _slo_row(slo: SLO) -> Row:
             "by the rules. If it differs from the YAML file, the rules are out of date: run "
             "make rules and reload Prometheus.",
             "percentunit",
-            (Query(f"{slo_spec.OBJECTIVE_RATIO}{{{sel}}}"),),
+            (Query(f"{naming.OBJECTIVE_RATIO}{{{sel}}}"),),
             width=4,
             height=5,
             decimals=3,
@@ -76,7 +77,7 @@ def _slo_row(slo: SLO) -> Row:
             "risky changes; red below 0: the objective is missed, freeze changes and fix the "
             "cause.",
             "percentunit",
-            (Query(f"{slo_spec.PERIOD_ERROR_BUDGET_REMAINING}{{{sel}}}"),),
+            (Query(f"{naming.PERIOD_ERROR_BUDGET_REMAINING}{{{sel}}}"),),
             width=4,
             height=5,
             decimals=1,
@@ -89,7 +90,7 @@ def _slo_row(slo: SLO) -> Row:
             "1x spends exactly the budget over the period. Red at the page speed: someone "
             "should be looking already.",
             BURN_UNIT,
-            (Query(f"{slo_spec.CURRENT_BURN_RATE}{{{sel}}}"),),
+            (Query(f"{naming.CURRENT_BURN_RATE}{{{sel}}}"),),
             width=4,
             height=5,
             decimals=1,
@@ -111,8 +112,8 @@ def _slo_row(slo: SLO) -> Row:
                     Query(
                         _alerts(
                             slo.alerting.name,
-                            f'{slo_spec.LABEL_ID}="{slo.id}"',
-                            f'{slo_spec.LABEL_SEVERITY}="{severity}"',
+                            f'{naming.LABEL_ID}="{slo.id}"',
+                            f'{naming.LABEL_SEVERITY}="{severity}"',
                         )
                     ),
                 ),
@@ -132,8 +133,8 @@ def _slo_row(slo: SLO) -> Row:
             BURN_UNIT,
             tuple(
                 Query(
-                    f"{slo_spec.sli_error_ratio(w)}{{{sel}}} "
-                    f"/ on({slo_spec.LABEL_ID}, {slo_spec.LABEL_SERVICE}, {slo_spec.LABEL_SLO}) "
+                    f"{naming.sli_error_ratio(w)}{{{sel}}} "
+                    f"/ on({naming.LABEL_ID}, {naming.LABEL_SERVICE}, {naming.LABEL_SLO}) "
                     f"{budget}",
                     w,
                 )
@@ -149,7 +150,7 @@ def _slo_row(slo: SLO) -> Row:
             "reaches 0 before the period ends means the objective will be missed: act "
             "before it does.",
             "percentunit",
-            (Query(f"{slo_spec.PERIOD_ERROR_BUDGET_REMAINING}{{{sel}}}", "budget left"),),
+            (Query(f"{naming.PERIOD_ERROR_BUDGET_REMAINING}{{{sel}}}", "budget left"),),
             width=8,
             thresholds=BUDGET_STEPS,
         ),
@@ -170,7 +171,7 @@ def _overview(slos: list[SLO]) -> Row:
                 "percentunit",
                 (
                     Query(
-                        f"{slo_spec.PERIOD_ERROR_BUDGET_REMAINING}",
+                        f"{naming.PERIOD_ERROR_BUDGET_REMAINING}",
                         "{{sloth_service}} / {{sloth_slo}}",
                         instant=True,
                     ),
@@ -210,7 +211,7 @@ def _overview(slos: list[SLO]) -> Row:
 
 
 def dashboard(path: Path | None = None) -> Dashboard:
-    slos = slo_spec.load_slos(path, check_queries=False)
+    slos = load_slos(path, check_queries=False)
     return Dashboard(
         uid=UID,
         title="DICT / SLOs",

@@ -10,6 +10,8 @@ and splits it in partitions; the panels sum over the partitions.
 
 from __future__ import annotations
 
+from core.catalog import Metric, Source, exporter, sdk, server
+from dashboards import thresholds
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     IDLE,
@@ -23,7 +25,6 @@ from dashboards.queries import (
     series,
     variables,
 )
-from dictobs.catalog import Metric, Source, exporter, sdk, server
 
 UID = "dict-task-queues"
 E = (NS, TQ)  # exporter and SDK series
@@ -33,7 +34,6 @@ S_BY = "taskqueue, task_type"
 # Queues and task types the server has dispatched from: the server drops its backlog gauges for
 # an empty or unloaded queue, so these fill in the zero.
 SERVER_QUEUES = f"sum by ({S_BY}) ({series(server.POLL_SUCCESS, *S)})"
-BACKLOG_STEPS = (Step("green"), Step("orange", 100), Step("red", 1000))
 AGE_STEPS = (Step("green"), Step("orange", 60), Step("red", 300))
 
 
@@ -60,7 +60,7 @@ def _backlog() -> Row:
                         "{{task_queue}} {{task_type}}",
                     ),
                 ),
-                thresholds=BACKLOG_STEPS,
+                thresholds=thresholds.backlog(),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -75,7 +75,7 @@ def _backlog() -> Row:
                         "{{taskqueue}} {{task_type}}",
                     ),
                 ),
-                thresholds=BACKLOG_STEPS,
+                thresholds=thresholds.backlog(),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -121,7 +121,7 @@ def _backlog() -> Row:
                 ),
                 width=24,
                 height=6,
-                thresholds=BACKLOG_STEPS,
+                thresholds=thresholds.backlog(),
             ),
         ),
     )
@@ -208,7 +208,7 @@ def _rates() -> Row:
                     ),
                 ),
                 width=24,
-                thresholds=(Step("green"), Step("orange", 0.2), Step("red", 1.0)),
+                thresholds=thresholds.schedule_to_start(),
             ),
         ),
     )

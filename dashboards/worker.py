@@ -7,6 +7,8 @@ of our claim metrics), with the labels the SDK really puts on it.
 
 from __future__ import annotations
 
+from core.catalog import sdk, worker
+from dashboards import thresholds
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     IDLE,
@@ -21,7 +23,6 @@ from dashboards.queries import (
     share,
     variables,
 )
-from dictobs.catalog import claims, sdk
 
 UID = "dict-worker-sdk"
 W = (NS, TQ)
@@ -123,7 +124,7 @@ def _workflows() -> Row:
                     )
                     for q in (0.5, 0.95, 0.99)
                 ),
-                thresholds=(Step("green"), Step("orange", 0.2), Step("red", 1.0)),
+                thresholds=thresholds.schedule_to_start(),
             ),
         ),
     )
@@ -315,7 +316,7 @@ def _capacity() -> Row:
 
 
 def _bridge() -> Row:
-    duration = claims.BRIDGE_REQUEST_DURATION
+    duration = worker.BRIDGE_REQUEST_DURATION
     calls = rate(duration, *W, by="method", suffix="count")
     errors = rate(duration, *W, 'status!="OK"', by="method", suffix="count")
     return Row(
@@ -362,7 +363,7 @@ def _bridge() -> Row:
                 "percentunit",
                 (Query(ratio(or_zero(errors, calls), calls), "{{method}}"),),
                 width=8,
-                thresholds=RATIO_STEPS,
+                thresholds=thresholds.bridge_errors(),
                 min=0,
                 no_value=IDLE,
             ),

@@ -1,8 +1,5 @@
-"""dict-observability: the observability and SLO pack for DICT claim processing on Temporal."""
+"""dict-observability: the ``dictobs`` command that wires the pack's parts together."""
 
-from importlib.metadata import PackageNotFoundError, version
+from core import __version__
 
-try:
-    __version__ = version("dict-observability")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+__all__ = ["__version__"]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
-from dictobs import __version__
-from dictobs.settings import SettingsError
+from core import __version__, config
+from core.errors import CLIError, SettingsError
+from core.shutdown import exit_now
 
 # Modules that add subcommands, in the order --help lists them.
 PARTS = (
@@ -23,16 +24,9 @@ PARTS = (
     "exporters.cli",
     "alerts.cli",
     "dashboards.cli",
-    "dictobs.demo",
+    "stack.demo",
+    "dictobs.pack_config",
 )
-
-
-class CLIError(Exception):
-    """An error the user can fix; the message says what and how. Exit status 2 unless given."""
-
-    def __init__(self, message: str, status: int = 2) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Observability and SLO pack for DICT claim processing on Temporal.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--pack-config",
+        type=Path,
+        metavar="FILE",
+        help="YAML file overriding the pack configuration (job names, labels, thresholds) "
+        "for the rules, the dashboards and pack-config",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in PARTS:
         importlib.import_module(name).register(sub)
@@ -51,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.pack_config is not None:
+            config.use(config.load(args.pack_config))
         status = args.func(args)
     except (CLIError, SettingsError) as err:
         print(f"dictobs: error: {err}", file=sys.stderr)
@@ -58,17 +61,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return int(status or 0)
-
-
-def exit_now(status: int) -> NoReturn:
-    """End a command's process once its work is done and its output flushed, skipping the
-    interpreter's finalization: the Temporal SDK's and grpc's native threads can still be
-    winding down then, and one that touches the interpreter during finalization kills a short
-    command that succeeded (seen as SIGSEGV after ``claim decide``, SIGABRT after a worker's
-    clean stop). Every command closes what it opened before it returns."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
 
 
 def run() -> NoReturn:

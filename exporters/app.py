@@ -29,8 +29,10 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from dictobs.temporal_client import connect
-from exporters import durations, snapshot, webconfig
+from core import addresses
+from core.errors import first_line
+from core.temporal_client import connect
+from exporters import snapshot, webconfig
 from exporters.budget import CallStats, TokenBucket
 from exporters.collector.age import ClaimAgeCollector
 from exporters.collector.claims import ClaimsCollector
@@ -41,6 +43,7 @@ from exporters.config import ConfigError, ExporterConfig
 from exporters.http import MetricsServer, landing_page
 from exporters.refresher import Refresher, State
 from exporters.temporal_api import ClientApi, TemporalApi
+from toolkit import durations
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = timedelta(seconds=15)
@@ -101,7 +104,7 @@ class Exporter:
             log.warning(
                 "refresh.deadline=%s may be too short: up to %d calls at visibility.rate=%g can "
                 "take %.1fs; raise the deadline (and interval) or the rate, or count fewer things",
-                durations.format(self.config.deadline),
+                durations.format(self.config.deadline, weeks=False),
                 sum(snapshot.planned_calls(self.config).values()),
                 self.config.visibility_rate,
                 needed,
@@ -149,7 +152,7 @@ class Exporter:
                     f"{CONNECT_TIMEOUT.seconds}s; check the address and TLS settings"
                 ) from None
             except Exception as err:
-                first = _first_line(err)
+                first = first_line(err)
                 # A frontend that answers "not healthy yet" is starting: wait for it. Anything
                 # else (refused, TLS, auth) is a setting to fix, reported at once.
                 starting = "Unavailable" in first and "after connection" in first
@@ -182,12 +185,14 @@ class Exporter:
 
     def _listen(self) -> MetricsServer:
         address = self.config.listen_address
-        host, _, port = address.rpartition(":")
+        host, port = addresses.parse(address, any_host=True, any_port=True)
         origin = self.config.origins.get("web.listen_address", "--web.listen-address")
         registry = build_registry(lambda: self.state, self.calls, self.config)
-        page = landing_page(self.config.temporal.namespace, durations.format(self.config.interval))
+        page = landing_page(
+            self.config.temporal.namespace, durations.format(self.config.interval, weeks=False)
+        )
         try:
-            return MetricsServer((host.strip("[]"), int(port)), registry, self.web, page)
+            return MetricsServer((host, port), registry, self.web, page)
         except OSError as err:
             raise StartupError(
                 f"{origin}={address}: cannot listen there ({err.strerror})"
@@ -231,11 +236,6 @@ class Exporter:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 async def _cancel_all() -> None:

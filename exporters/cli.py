@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dictobs.cli import CLIError
+from core.errors import CLIError
 from exporters import config as config_module
-from exporters import durations, snapshot
+from exporters import snapshot
 from exporters.app import Exporter, StartupError
 from exporters.config import ConfigError, ExporterConfig
 from exporters.settings_table import SETTINGS, Kind
+from toolkit import durations
 
 log = logging.getLogger("exporters")
 
@@ -85,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
                   f"{config.temporal.namespace}, listening on {config.listen_address}; "
                   f"at most {sum(plan.values())} calls per refresh "
                   f"({snapshot.budget_seconds(config):.1f}s at the call budget, "
-                  f"deadline {durations.format(config.deadline)})")  # fmt: skip
+                  f"deadline {durations.format(config.deadline, weeks=False)})")  # fmt: skip
             if snapshot.budget_seconds(config) > config.deadline.total_seconds():
                 print(
                     "warning: refreshes may overrun refresh.deadline; raise it (and the "

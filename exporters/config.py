@@ -15,12 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from dictobs import settings
-from dictobs.settings import SettingsError, TemporalSettings
-from exporters import durations
+from core import addresses, settings, yamlfile
+from core.errors import SettingsError
+from core.settings import TemporalSettings
 from exporters.settings_table import BY_KEY, SECTIONS, SETTINGS, Kind, Setting
+from toolkit import durations
 
 # Names end up inside visibility queries between single quotes; allowing only these characters
 # keeps a configured name from changing the query.
@@ -84,11 +83,9 @@ def load(
 
 def _read_yaml(path: Path) -> dict[str, _Value]:
     try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ConfigError(f"--config.file={path}: cannot read it ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"--config.file={path}: not valid YAML ({_first_line(err)})") from None
+        doc = yamlfile.read(path)
+    except ValueError as err:
+        raise ConfigError(f"--config.file={path}: {err}") from None
     if doc is None:
         return {}
     out: dict[str, _Value] = {}
@@ -121,8 +118,9 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
             raise ConfigError(f"{values[key].origin}: must be longer than 0s")
     if deadline > interval:
         raise ConfigError(
-            f"{values['refresh.deadline'].origin}={durations.format(deadline)} is longer than "
-            f"refresh.interval={durations.format(interval)}: refreshes would overlap; shorten it"
+            f"{values['refresh.deadline'].origin}={durations.format(deadline, weeks=False)} is "
+            f"longer than refresh.interval={durations.format(interval, weeks=False)}: refreshes "
+            "would overlap; shorten it"
         )
     thresholds = get("age_thresholds")
     if list(thresholds) != sorted(set(thresholds)) or thresholds[0] <= timedelta(0):
@@ -133,7 +131,7 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
     if max_age <= thresholds[-1]:
         raise ConfigError(
             f"{values['oldest_age.max'].origin}: must exceed the last age threshold "
-            f"({durations.format(thresholds[-1])})"
+            f"({durations.format(thresholds[-1], weeks=False)})"
         )
     for key in ("oldest_age.resolution", "near_deadline_window", "closed_window"):
         if get(key) <= timedelta(0):
@@ -170,7 +168,7 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
 
 
 def _temporal(values: dict[str, _Value], env: Mapping[str, str]) -> TemporalSettings:
-    """Reuse ``dictobs.settings`` for the connection so its checks and defaults hold here too."""
+    """Reuse ``core.settings`` for the connection so its checks and defaults hold here too."""
     as_env = {
         s.env: str(_convert(s, values[s.key]))
         for s in SETTINGS
@@ -253,9 +251,10 @@ def _integer(raw: Any) -> int:
 
 def _address(raw: Any) -> str:
     text = str(raw)
-    _, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError(f"{text!r} is not HOST:PORT, for example 127.0.0.1:9465")
+    try:
+        addresses.parse(text, any_host=True, any_port=True)
+    except ValueError:
+        raise ValueError(f"{text!r} is not HOST:PORT, for example 127.0.0.1:9465") from None
     return text
 
 
@@ -273,7 +272,3 @@ _CONVERTERS: dict[Kind, Any] = {
     Kind.PATH: _path,
     Kind.ADDRESS: _address,
 }
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dictobs import docblocks
-from dictobs.catalog.exporter import EXPORTER_METRICS
-from dictobs.docblocks import cell as _cell
+from core.catalog.exporter import EXPORTER_METRICS
 from exporters.settings_table import SETTINGS
+from toolkit import docblocks
+from toolkit.docblocks import cell as _cell
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "exporter.md"

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dictobs import settings
+from core import domain
 
 RUNNING = "ExecutionStatus = 'Running'"
 UNCLOSED = "CloseTime IS NULL"  # the running workflows, without naming the status index
@@ -71,8 +71,8 @@ class ClaimQueries:
     """Queries about claims: running workflows of the claim workflow types."""
 
     claim_types: tuple[str, ...]
-    status_attribute: str = settings.SA_CLAIM_STATUS
-    deadline_attribute: str = settings.SA_CLAIM_DEADLINE
+    status_attribute: str = domain.SA_CLAIM_STATUS
+    deadline_attribute: str = domain.SA_CLAIM_DEADLINE
 
     @property
     def _claims(self) -> str:
@@ -105,15 +105,3 @@ class ClaimQueries:
             f"{self._claims} AND ExecutionStatus != 'Running' "
             f"AND CloseTime > '{timestamp(moment)}' GROUP BY ExecutionStatus"
         )
-
-
-# ExecutionStatus as visibility spells it → the ``outcome`` label; a fixed set, so every outcome
-# has a series (0 when no claim closed that way) and the series count never depends on the data.
-OUTCOMES: dict[str, str] = {
-    "Completed": "completed",
-    "Failed": "failed",
-    "Canceled": "canceled",
-    "Terminated": "terminated",
-    "ContinuedAsNew": "continued_as_new",
-    "TimedOut": "timed_out",
-}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from dictobs import settings
-from worker.bridge.api import ClaimStatus
+from core import settings
+from core.domain import CLAIM_WORKFLOW_TYPES, WORKFLOW_TYPES, ClaimStatus
 
 
 class Kind(enum.Enum):
@@ -42,14 +42,6 @@ class Setting:
         return self.key.replace(".", "__")
 
 
-CLAIM_WORKFLOW_TYPES = ("CreateClaimWorkflow",)
-WORKFLOW_TYPES = (
-    "CreateClaimWorkflow",
-    "CompleteClaimWorkflow",
-    "CancelClaimWorkflow",
-    "MonitorStatusWorkflow",
-    "ExpireCompletionPeriodWorkflow",
-)
 AGE_THRESHOLDS = ("1d", "7d", "14d", "21d", "28d", "29d", "30d")
 
 SETTINGS: tuple[Setting, ...] = (

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.domain import CLOSE_OUTCOMES
 from exporters import age
 from exporters.config import ExporterConfig
-from exporters.queries import OUTCOMES, ClaimQueries, open_of_type
+from exporters.queries import ClaimQueries, open_of_type
 from exporters.temporal_api import COUNT, DESCRIBE, QueueStats, TaskType, TemporalApi
 
 
@@ -82,7 +83,9 @@ async def take(
         oldest_age_seconds=oldest.total_seconds() if oldest is not None else 0.0,
         near_deadline=near,
         overdue=overdue,
-        closed_by_outcome={label: groups.get(status, 0) for status, label in OUTCOMES.items()},
+        closed_by_outcome={
+            label: groups.get(status, 0) for status, label in CLOSE_OUTCOMES.items()
+        },
         queues=queues,
         oldest=bracket,
     )

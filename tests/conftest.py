@@ -9,9 +9,9 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from dictobs import binaries
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from stack import binaries
+from stack.devserver import DevServer
+from stack.ports import free_port
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from worker import retry
+from core import domain
 from worker.bridge.api import Bridge, BridgeError, CancelReason, ClaimRecord, ClaimRequest
 from worker.model import ClaimInput
 from worker.validation import mask_key
@@ -49,7 +49,7 @@ class ClaimActivities:
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
 
-    @activity.defn(name=retry.CREATE_CLAIM)
+    @activity.defn(name=domain.CREATE_CLAIM)
     async def create_claim(self, claim: ClaimInput) -> ClaimRecord:
         activity.logger.info(
             "creating claim %s on key %s", claim.claim_id, mask_key(claim.entry_key)
@@ -59,23 +59,23 @@ class ClaimActivities:
         )
         return await _bridge(self.bridge.create_claim(request))
 
-    @activity.defn(name=retry.COMPLETE_CLAIM)
+    @activity.defn(name=domain.COMPLETE_CLAIM)
     async def complete_claim(self, claim_id: str) -> ClaimRecord:
         return await _bridge(self.bridge.complete_claim(claim_id))
 
-    @activity.defn(name=retry.CANCEL_CLAIM)
+    @activity.defn(name=domain.CANCEL_CLAIM)
     async def cancel_claim(self, request: CancelRequest) -> ClaimRecord:
         return await _bridge(self.bridge.cancel_claim(request.claim_id, request.reason))
 
-    @activity.defn(name=retry.GET_CLAIM)
+    @activity.defn(name=domain.GET_CLAIM)
     async def get_claim(self, claim_id: str) -> ClaimRecord:
         return await _bridge(self.bridge.get_claim(claim_id))
 
-    @activity.defn(name=retry.TRANSFER_ENTRY)
+    @activity.defn(name=domain.TRANSFER_ENTRY)
     async def transfer_entry(self, claim_id: str) -> None:
         await _bridge(self.bridge.transfer_entry(claim_id))
 
-    @activity.defn(name=retry.NOTIFY_USERS)
+    @activity.defn(name=domain.NOTIFY_USERS)
     async def notify_users(self, request: NotifyRequest) -> None:
         await _bridge(self.bridge.notify_users(request.claim_id, request.confirmed))
 

@@ -1,6 +1,6 @@
 """``dictobs worker`` and ``dictobs claim start|decide|status``.
 
-Settings come from :func:`dictobs.settings.load` (``TEMPORAL_*``, ``BRIDGE_ADDRESS``,
+Settings come from :func:`core.settings.load` (``TEMPORAL_*``, ``BRIDGE_ADDRESS``,
 ``WORKER_METRICS_ADDRESS``); flags override them. Every user error is one line naming the input.
 """
 
@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
-from dictobs import settings as settings_mod
-from dictobs.cli import CLIError
-from dictobs.temporal_client import connect
+from core import settings as settings_mod
+from core.errors import CLIError
+from core.temporal_client import connect
 from worker.main import running_worker
 from worker.model import ClaimInput
 from worker.runtime import make_runtime

@@ -10,7 +10,6 @@ Metrics go wherever the client's runtime sends them (:func:`worker.runtime.make_
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -18,7 +17,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Interceptor, Worker
 
-from dictobs import settings
+from core import settings
 from worker.activities import ClaimActivities
 from worker.bridge.api import Bridge
 from worker.bridge.client import BridgeClient
@@ -68,16 +67,3 @@ async def running_worker(
         build_worker(client, bridge, task_queue=task_queue, metrics=metrics) as w,
     ):
         yield w
-
-
-async def run_worker(
-    client: Client,
-    bridge_address: str,
-    *,
-    stop: asyncio.Event,
-    task_queue: str = settings.TASK_QUEUE,
-    metrics: bool = True,
-) -> None:
-    """Run until ``stop`` is set (``dictobs worker`` sets it on SIGINT or SIGTERM)."""
-    async with running_worker(client, bridge_address, task_queue=task_queue, metrics=metrics):
-        await stop.wait()

@@ -22,8 +22,9 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from dictobs.catalog import claims, sdk
-from dictobs.catalog.model import Metric, MetricType
+from core.catalog import sdk
+from core.catalog import worker as claims
+from core.catalog.model import Metric, MetricType
 
 
 def sdk_name(metric: Metric) -> str:

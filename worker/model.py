@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from worker.bridge.api import ClaimStatus
+from core.domain import ClaimStatus
 
-# The claim resolution period (DICT: 30 days) and the execution timeout that bounds it (§6.1).
-CLAIM_PERIOD = timedelta(days=30)
+# The execution timeout that bounds the claim period (§6.1).
 EXECUTION_TIMEOUT = timedelta(days=31)
 
 DECISION_SIGNAL = "claim-decision"  # payload: true (confirm) or false (reject)
@@ -22,9 +21,6 @@ STATUS_QUERY = "claim-status"
 # or cancel, the completion-period expiry) to the claim's CreateClaimWorkflow; payload: the
 # status they left the claim in. The claim workflow checks it with GetClaim before acting.
 RESOLVED_SIGNAL = "claim-resolved"
-
-# Outcomes of a claim: the only values the ``outcome`` metric label takes.
-CONFIRMED, CANCELLED, EXPIRED = "confirmed", "cancelled", "expired"
 
 
 def claim_workflow_id(claim_id: str) -> str:

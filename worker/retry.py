@@ -13,19 +13,13 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-CREATE_CLAIM = "CreateClaim"
-COMPLETE_CLAIM = "CompleteClaim"
-CANCEL_CLAIM = "CancelClaim"
-GET_CLAIM = "GetClaim"
-TRANSFER_ENTRY = "TransferEntry"
-NOTIFY_USERS = "NotifyUsers"
-ACTIVITY_NAMES = (
-    CREATE_CLAIM,
-    COMPLETE_CLAIM,
+from core.domain import (
     CANCEL_CLAIM,
+    COMPLETE_CLAIM,
+    CREATE_CLAIM,
     GET_CLAIM,
-    TRANSFER_ENTRY,
     NOTIFY_USERS,
+    TRANSFER_ENTRY,
 )
 
 

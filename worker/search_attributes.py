@@ -22,14 +22,14 @@ from temporalio.common import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from dictobs import settings
-from worker.bridge.api import ClaimStatus
+from core import domain
+from core.domain import ClaimStatus
 from worker.model import ClaimInput
 
-STATUS = SearchAttributeKey.for_keyword(settings.SA_CLAIM_STATUS)
-DEADLINE = SearchAttributeKey.for_datetime(settings.SA_CLAIM_DEADLINE)
-CLAIMER_ISPB = SearchAttributeKey.for_keyword(settings.SA_CLAIMER_ISPB)
-OWNER_ISPB = SearchAttributeKey.for_keyword(settings.SA_OWNER_ISPB)
+STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
+DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
+CLAIMER_ISPB = SearchAttributeKey.for_keyword(domain.SA_CLAIMER_ISPB)
+OWNER_ISPB = SearchAttributeKey.for_keyword(domain.SA_OWNER_ISPB)
 
 
 def initial(claim: ClaimInput, deadline: datetime) -> TypedSearchAttributes:
@@ -57,14 +57,14 @@ async def ensure_registered(client: Client) -> None:
     """Register the claim search attributes on the client's namespace; those already there
     are left alone.
 
-    ``temporal server start-dev`` gets them on its command line (:mod:`dictobs.devserver`); the
+    ``temporal server start-dev`` gets them on its command line (:mod:`stack.devserver`); the
     time-skipping test server and a fresh cluster need this call.
     """
     kinds = {
         "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
         "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     }
-    for name, kind in settings.SEARCH_ATTRIBUTES.items():
+    for name, kind in domain.SEARCH_ATTRIBUTES.items():
         request = AddSearchAttributesRequest(
             namespace=client.namespace, search_attributes={name: kinds[kind]}
         )

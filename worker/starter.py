@@ -19,11 +19,11 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from dictobs import settings
+from core import settings
+from core.domain import CLAIM_PERIOD
 from worker import search_attributes
 from worker.bridge.api import ClaimRequest, ValidationError
 from worker.model import (
-    CLAIM_PERIOD,
     DECISION_UPDATE,
     EXECUTION_TIMEOUT,
     STATUS_QUERY,

@@ -132,11 +132,6 @@ def key_type(key: object) -> KeyType:
     raise ValidationError(f"entry_key: expected {_KEY_FORMS}")
 
 
-def validate_entry_key(key: object) -> KeyType:
-    """Alias of :func:`key_type` for call sites that only validate."""
-    return key_type(key)
-
-
 def validate_claim_request(request: ClaimRequest) -> None:
     """Check every field of a CreateClaim, including that the claim crosses institutions."""
     validate_claim_id(request.claim_id)

@@ -7,12 +7,12 @@ emitted by nothing, and a workflow id must never be a label.
 
 from __future__ import annotations
 
-from alerts.config import DEFAULT, RulesConfig
-from alerts.operational import claims, exporter, server, worker, workflows
+from alerts.operational import claims, exporter, server, task_queues, workflows
 from alerts.operational.common import Group
+from core.config import DEFAULT, PackConfig
 
-SUBJECTS = (workflows, worker, claims, server, exporter)
+SUBJECTS = (workflows, task_queues, claims, server, exporter)
 
 
-def groups(cfg: RulesConfig = DEFAULT) -> list[Group]:
+def groups(cfg: PackConfig = DEFAULT) -> list[Group]:
     return [subject.group(cfg) for subject in SUBJECTS]

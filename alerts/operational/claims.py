@@ -7,24 +7,24 @@ open claims by deadline instead; the claim ids are one visibility query away (ru
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
-from alerts.promql import sel
-from dictobs.catalog import exporter
+from core.catalog import exporter
+from core.config import PackConfig
+from toolkit.selectors import sel
 
 
-def near_deadline(cfg: RulesConfig) -> str:
-    near = sel(exporter.CLAIMS_NEAR_DEADLINE, job=cfg.exporter_job, namespace=cfg.namespace)
-    return f"max by (namespace, window) ({near}) > 0"
+def near_deadline(cfg: PackConfig) -> str:
+    near = sel(exporter.CLAIMS_NEAR_DEADLINE, **cfg.namespace_labels(cfg.exporter_job))
+    return f"max by ({cfg.by('namespace', 'window')}) ({near}) > 0"
 
 
-def past_deadline(cfg: RulesConfig) -> str:
-    overdue = sel(exporter.CLAIMS_OVERDUE, job=cfg.exporter_job, namespace=cfg.namespace)
-    return f"max by (namespace) ({overdue}) > 0"
+def past_deadline(cfg: PackConfig) -> str:
+    overdue = sel(exporter.CLAIMS_OVERDUE, **cfg.namespace_labels(cfg.exporter_job))
+    return f"max by ({cfg.by('namespace')}) ({overdue}) > 0"
 
 
-def group(cfg: RulesConfig) -> Group:
+def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-claims",
         [

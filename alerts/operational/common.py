@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.config import RulesConfig
+from core.config import PackConfig
 
 Rule = dict[str, Any]
 Group = dict[str, Any]
@@ -13,7 +13,7 @@ SEVERITIES = ("critical", "warning", "info")
 
 
 def alert(
-    cfg: RulesConfig,
+    cfg: PackConfig,
     name: str,
     expr: str,
     *,
@@ -33,7 +33,9 @@ def alert(
     rule["labels"] = {"severity": severity, **(labels or {})}
     rule["annotations"] = {
         "summary": summary,
-        "description": description,
+        # Templates name the namespace label as scraped (``exported_namespace`` under the
+        # Prometheus Operator).
+        "description": description.replace("$labels.namespace ", f"$labels.{cfg.namespace_label} "),
         "runbook_url": cfg.runbook_url(name),
     }
     return rule

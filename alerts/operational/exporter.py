@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert
 from alerts.operational.common import group as make_group
-from alerts.promql import sel
-from dictobs.catalog import exporter, server
+from core.catalog import exporter, server
+from core.config import PackConfig
+from toolkit.selectors import sel
 
 
-def down(cfg: RulesConfig) -> str:
+def down(cfg: PackConfig) -> str:
     up = sel(server.UP, job=cfg.exporter_job)
     return f"{up} == 0\nor\nabsent({up})"
 
 
-def stale(cfg: RulesConfig) -> str:
+def stale(cfg: PackConfig) -> str:
     # An exporter that never completed a refresh serves no last-success time at all, only
     # dict_exporter_up 0: that is stale too.
     last = sel(exporter.EXPORTER_LAST_SUCCESS, job=cfg.exporter_job)
     up = sel(exporter.EXPORTER_UP, job=cfg.exporter_job)
     return (
-        f"time() - max by (job) ({last}) > {cfg.exporter_stale_seconds}\n"
+        f"time() - max by (job) ({last}) > {cfg.thresholds.exporter_stale_seconds}\n"
         f"or\nmax by (job) ({up}) == 0 unless on (job) max by (job) ({last})"
     )
 
 
-def group(cfg: RulesConfig) -> Group:
+def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-exporter",
         [
@@ -50,8 +50,8 @@ def group(cfg: RulesConfig) -> Group:
                 summary="The claim exporter serves stale numbers.",
                 description=(
                     "{{ $labels.job }} has not completed a refresh from Temporal for more than "
-                    f"{cfg.exporter_stale_seconds}s (or never since it started): Temporal is "
-                    "unreachable, slow, or refuses the exporter's credentials."
+                    f"{cfg.thresholds.exporter_stale_seconds}s (or never since it started): "
+                    "Temporal is unreachable, slow, or refuses the exporter's credentials."
                 ),
             ),
         ],

@@ -1,19 +1,19 @@
 """The Temporal server: up, frontend errors, persistence latency, matching, rate limits.
 
 Server metrics have no ``_total`` suffix and carry ``service_name`` (frontend, history,
-matching, worker); see ``dictobs/catalog/server.py`` for what was checked on a real server.
+matching, worker); see ``core/catalog/server.py`` for what was checked on a real server.
 """
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig, client_error_regex
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from alerts.promql import nrx, sel
-from dictobs.catalog import server
+from core.catalog import server
+from core.config import PackConfig, client_error_regex
+from toolkit.selectors import nrx, sel
 
 
-def history_down(cfg: RulesConfig) -> str:
+def history_down(cfg: PackConfig) -> str:
     # TSP-001 §7.4 checked only up == 0: a target that vanished from discovery has no `up` at
     # all, and a server whose history role died still answers scrapes. Every history process
     # serves `restarts{service_name="history"}` from its start; when none does, whatever the
@@ -22,11 +22,11 @@ def history_down(cfg: RulesConfig) -> str:
     return f"absent({history})"
 
 
-def target_down(cfg: RulesConfig) -> str:
+def target_down(cfg: PackConfig) -> str:
     return f"{sel(server.UP, job=cfg.server_job)} == 0"
 
 
-def frontend_error_ratio(cfg: RulesConfig) -> str:
+def frontend_error_ratio(cfg: PackConfig) -> str:
     errors = sel(
         server.SERVICE_ERROR_WITH_TYPE,
         job=cfg.server_job,
@@ -36,33 +36,34 @@ def frontend_error_ratio(cfg: RulesConfig) -> str:
     requests = sel(server.SERVICE_REQUESTS, job=cfg.server_job, service_name="frontend")
     return (
         f"sum by (job) (rate({errors}[5m]))\n/\nsum by (job) (rate({requests}[5m]))\n"
-        f"> {cfg.frontend_error_ratio:g}"
+        f"> {cfg.thresholds.frontend_error_ratio:g}"
     )
 
 
-def persistence_latency(cfg: RulesConfig) -> str:
+def persistence_latency(cfg: PackConfig) -> str:
     m = server.PERSISTENCE_LATENCY
     buckets = sel(m, m.bucket, job=cfg.server_job)
     return (
         f"histogram_quantile(0.99, sum by (job, service_name, le) (rate({buckets}[5m])))\n"
-        f"> {cfg.persistence_p99_seconds:g}"
+        f"> {cfg.thresholds.persistence_p99_seconds:g}"
     )
 
 
-def sync_match_low(cfg: RulesConfig) -> str:
+def sync_match_low(cfg: PackConfig) -> str:
     common = cfg.server_queue_labels()
     sync = sel(server.POLL_SUCCESS_SYNC, **common)
     total = sel(server.POLL_SUCCESS, **common)
-    by = "sum by (namespace, taskqueue, task_type)"
-    return f"{by} (rate({sync}[10m]))\n/\n{by} (rate({total}[10m]))\n< {cfg.sync_match_ratio:g}"
+    by = f"sum by ({cfg.by('namespace', 'taskqueue', 'task_type')})"
+    floor = cfg.thresholds.sync_match_ratio
+    return f"{by} (rate({sync}[10m]))\n/\n{by} (rate({total}[10m]))\n< {floor:g}"
 
 
-def resource_exhausted(cfg: RulesConfig) -> str:
+def resource_exhausted(cfg: PackConfig) -> str:
     rejected = sel(server.SERVICE_ERRORS_RESOURCE_EXHAUSTED, job=cfg.server_job)
     return increased(rejected, "5m", "service_name, resource_exhausted_cause")
 
 
-def group(cfg: RulesConfig) -> Group:
+def group(cfg: PackConfig) -> Group:
     return make_group(
         "temporal-server",
         [
@@ -100,8 +101,8 @@ def group(cfg: RulesConfig) -> Group:
                 summary="The Temporal frontend fails requests with server errors.",
                 description=(
                     "{{ $value | humanizePercentage }} of frontend requests failed with a "
-                    "server-side error over 5m "
-                    f"(threshold {cfg.frontend_error_ratio:.0%}; client errors excluded)."
+                    "server-side error over 5m (threshold "
+                    f"{cfg.thresholds.frontend_error_ratio:.0%}; client errors excluded)."
                 ),
             ),
             alert(
@@ -114,7 +115,7 @@ def group(cfg: RulesConfig) -> Group:
                 description=(
                     "p99 persistence latency of the {{ $labels.service_name }} service is "
                     "{{ $value | humanizeDuration }} "
-                    f"(threshold {cfg.persistence_p99_seconds:g}s for 10m)."
+                    f"(threshold {cfg.thresholds.persistence_p99_seconds:g}s for 10m)."
                 ),
             ),
             alert(
@@ -126,8 +127,8 @@ def group(cfg: RulesConfig) -> Group:
                 summary="Tasks on the DICT queue are rarely handed straight to a waiting poller.",
                 description=(
                     "Only {{ $value | humanizePercentage }} of {{ $labels.task_type }} polls on "
-                    "{{ $labels.taskqueue }} matched synchronously over 10m "
-                    f"(threshold {cfg.sync_match_ratio:.0%}): tasks go through the backlog, "
+                    "{{ $labels.taskqueue }} matched synchronously over 10m (threshold "
+                    f"{cfg.thresholds.sync_match_ratio:.0%}): tasks go through the backlog, "
                     "workers do not keep up."
                 ),
             ),

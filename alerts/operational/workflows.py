@@ -2,58 +2,56 @@
 
 from __future__ import annotations
 
-from alerts.config import RulesConfig
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from alerts.promql import ne, sel
-from dictobs.catalog import claims, sdk
+from core.catalog import sdk, worker
+from core.config import PackConfig
+from toolkit.selectors import ne, sel
 
 NONDETERMINISM = "NonDeterminismError"
 
 
-def failure_rate_high(cfg: RulesConfig) -> str:
+def failure_rate_high(cfg: PackConfig) -> str:
     # TSP-001 §7.4 had rate(temporal_workflow_failed_total[5m]) > 0.1 with no selector;
     # the SDK counter exists, labelled by workflow_type.
-    failed = sel(sdk.WORKFLOW_FAILED, job=cfg.worker_job, namespace=cfg.namespace)
-    return (
-        f"sum by (namespace, workflow_type) (rate({failed}[5m]))\n> {cfg.workflow_failure_rate:g}"
-    )
+    failed = sel(sdk.WORKFLOW_FAILED, **cfg.namespace_labels(cfg.worker_job))
+    by, limit = cfg.by("namespace", "workflow_type"), cfg.thresholds.workflow_failure_rate
+    return f"sum by ({by}) (rate({failed}[5m]))\n> {limit:g}"
 
 
-def nondeterminism(cfg: RulesConfig) -> str:
+def nondeterminism(cfg: PackConfig) -> str:
     failed = sel(
         sdk.WORKFLOW_TASK_EXECUTION_FAILED,
-        job=cfg.worker_job,
-        namespace=cfg.namespace,
+        **cfg.namespace_labels(cfg.worker_job),
         failure_reason=NONDETERMINISM,
     )
-    return increased(failed, "10m", "namespace, workflow_type")
+    return increased(failed, "10m", cfg.by("namespace", "workflow_type"))
 
 
-def activity_retry_rate_high(cfg: RulesConfig) -> str:
-    common = {"job": cfg.worker_job, "namespace": cfg.namespace}
+def activity_retry_rate_high(cfg: PackConfig) -> str:
+    common = cfg.namespace_labels(cfg.worker_job)
     failed = sel(sdk.ACTIVITY_EXECUTION_FAILED, **common)
     received = sel(sdk.ACTIVITY_TASK_RECEIVED, **common)
     return (
-        f"sum by (namespace, activity_type) (rate({failed}[15m]))\n"
-        f"/\nsum by (namespace, activity_type) (rate({received}[15m]))\n"
-        f"> {cfg.activity_retry_ratio:g}"
+        f"sum by ({cfg.by('namespace', 'activity_type')}) (rate({failed}[15m]))\n"
+        f"/\nsum by ({cfg.by('namespace', 'activity_type')}) (rate({received}[15m]))\n"
+        f"> {cfg.thresholds.activity_retry_ratio:g}"
     )
 
 
-def bridge_error_ratio_high(cfg: RulesConfig) -> str:
-    calls = claims.BRIDGE_REQUEST_DURATION
-    common = {"job": cfg.worker_job, "namespace": cfg.namespace}
+def bridge_error_ratio_high(cfg: PackConfig) -> str:
+    calls = worker.BRIDGE_REQUEST_DURATION
+    common = cfg.namespace_labels(cfg.worker_job)
     failed = sel(calls, calls.count, status=ne("OK"), **common)
     total = sel(calls, calls.count, **common)
     return (
-        f"sum by (namespace, method) (rate({failed}[5m]))\n"
-        f"/\nsum by (namespace, method) (rate({total}[5m]))\n"
-        f"> {cfg.bridge_error_ratio:g}"
+        f"sum by ({cfg.by('namespace', 'method')}) (rate({failed}[5m]))\n"
+        f"/\nsum by ({cfg.by('namespace', 'method')}) (rate({total}[5m]))\n"
+        f"> {cfg.thresholds.bridge_error_ratio:g}"
     )
 
 
-def group(cfg: RulesConfig) -> Group:
+def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-workflows",
         [
@@ -67,7 +65,7 @@ def group(cfg: RulesConfig) -> Group:
                 description=(
                     "{{ $labels.workflow_type }} workflows in namespace {{ $labels.namespace }} "
                     'fail at {{ $value | printf "%.3g" }}/s '
-                    f"(threshold {cfg.workflow_failure_rate:g}/s for 5m)."
+                    f"(threshold {cfg.thresholds.workflow_failure_rate:g}/s for 5m)."
                 ),
             ),
             alert(
@@ -92,7 +90,7 @@ def group(cfg: RulesConfig) -> Group:
                 description=(
                     "{{ $value | humanizePercentage }} of {{ $labels.activity_type }} attempts "
                     "failed over 15m "
-                    f"(threshold {cfg.activity_retry_ratio:.0%})."
+                    f"(threshold {cfg.thresholds.activity_retry_ratio:.0%})."
                 ),
             ),
             alert(
@@ -104,7 +102,7 @@ def group(cfg: RulesConfig) -> Group:
                 summary="Calls to the Bridge fail often.",
                 description=(
                     "{{ $value | humanizePercentage }} of Bridge {{ $labels.method }} calls "
-                    f"failed over 5m (threshold {cfg.bridge_error_ratio:.0%})."
+                    f"failed over 5m (threshold {cfg.thresholds.bridge_error_ratio:.0%})."
                 ),
             ),
         ],

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from dictobs.catalog.model import Metric as CatalogMetric
-from dictobs.catalog.model import MetricType
+from core.catalog.model import Metric as CatalogMetric
+from core.catalog.model import MetricType
 from exporters.refresher import State
 
 StateSource = Callable[[], State]

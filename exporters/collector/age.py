@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dictobs.catalog import exporter as cat
+from core.catalog import exporter as cat
 from exporters.collector import Metric, StateSource, family
 
 

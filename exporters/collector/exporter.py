@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 
-from dictobs import __version__
-from dictobs.catalog import exporter as cat
+from core import __version__
+from core.catalog import exporter as cat
 from exporters.budget import CallStats
 from exporters.collector import Metric, StateSource, family
 from exporters.refresher import Result

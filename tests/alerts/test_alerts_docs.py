@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 
 from alerts import docs, generate
-from alerts.slo_spec import load_slos
-from dictobs import docblocks
+from alerts.slo.spec import load_slos
+from toolkit import docblocks
 
 
 def test_the_document_matches_what_the_code_generates():

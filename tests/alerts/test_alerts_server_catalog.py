@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from dictobs.catalog import MetricType, server
+from core.catalog import MetricType, server
 
 WORKFLOW_TYPE = "CreateClaimWorkflow"
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from alerts import generate
-from dictobs import promtool
+from toolkit import promtool
 
 RULES = generate.GENERATED_DIR / generate.OPERATIONAL
 TEST_FILES = sorted(generate.TESTS_DIR.glob("operational-*-test.yaml"))

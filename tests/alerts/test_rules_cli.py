@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from alerts import generate
-from dictobs import promtool
 from dictobs.cli import main
+from toolkit import promtool
 
 SLOTH_SPEC = """\
 version: prometheus/v1

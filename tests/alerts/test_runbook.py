@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from alerts import generate
-from alerts.slo_rules import ABSENT_ALERT
-from alerts.slo_spec import load_slos
-from dashboards import lint, promql_check
-from dictobs import promtool
+from alerts.slo import naming
+from alerts.slo.rules import ABSENT_ALERT
+from alerts.slo.spec import load_slos
+from toolkit import promql_check, promtool
 
 RUNBOOK_PATH = "docs/runbook.md"
 RUNBOOK = generate.REPO_ROOT / RUNBOOK_PATH
@@ -267,7 +267,7 @@ def test_every_promql_example_parses_and_names_catalog_metrics_and_labels():
     queries = promql_examples(RUNBOOK.read_text())
     assert len(queries) > 20
     assert promtool.parse_problems([(q, q) for q in queries]) == []
-    known = lint.known_series()
+    known = naming.known_series(load_slos(check_queries=False))
     problems = [f"{q}: {p}" for q in queries for p in promql_check.problems(q, known)]
     assert problems == []
 

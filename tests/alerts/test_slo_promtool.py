@@ -1,7 +1,7 @@
 """Every SLO's burn-rate alerts, proven by ``promtool test rules``.
 
-The test files are generated from the SLO spec (``alerts/tests/slo-*-test.yaml``); here they run
-in Prometheus' own rule engine, and a rule with a wrong factor is shown to fail them.
+The test files are generated from the SLO spec (``alerts/generated/tests/slo-*-test.yaml``);
+here they run in Prometheus' own rule engine, and a rule with a wrong factor is shown to fail them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import subprocess
 import yaml
 
 from alerts import generate
-from alerts.slo_spec import load_slos
-from dictobs import promtool
+from alerts.slo.spec import load_slos
+from toolkit import promtool
 
-SLO_TESTS = sorted(generate.TESTS_DIR.glob("slo-*-test.yaml"))
+SLO_TESTS = sorted(generate.GENERATED_TESTS_DIR.glob("slo-*-test.yaml"))
 
 
 def run_all(files, cwd=None):
@@ -65,12 +65,12 @@ def test_a_page_with_the_wrong_factor_fails_its_tests(tmp_path):
     times the right factor no longer pages."""
     rules = (generate.GENERATED_DIR / generate.SLO_RULES).read_text()
     assert "(14.4 * " in rules
-    (tmp_path / "generated").mkdir()
+    tests = tmp_path / "generated" / "tests"
+    tests.mkdir(parents=True)
     (tmp_path / "generated" / generate.SLO_RULES).write_text(rules.replace("(14.4 * ", "(28.8 * "))
-    (tmp_path / "tests").mkdir()
     name = "slo-dict-bridge-call-availability-test.yaml"
-    shutil.copy(generate.TESTS_DIR / name, tmp_path / "tests" / name)
-    ((code, out),) = run_all([tmp_path / "tests" / name]).values()
+    shutil.copy(generate.GENERATED_TESTS_DIR / name, tests / name)
+    ((code, out),) = run_all([tests / name]).values()
     assert code != 0
     assert "page, fast tier: above 1h threshold" in out
 

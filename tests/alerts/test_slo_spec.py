@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts import durations, slo_rules
-from alerts.sli import LatencySLI, SLOSpecError, le_regex, le_spellings
-from alerts.slo_spec import load_slos
+from alerts.slo import rules as slo_rules
+from alerts.slo.sli import LatencySLI, SLOSpecError, le_regex, le_spellings
+from alerts.slo.spec import load_slos
+from toolkit import durations
 
 EVENTS = """\
       events:
@@ -171,7 +172,7 @@ def test_burn_factors_keep_the_budget_shares_for_any_period(period_days, factors
 
 
 def test_durations_print_as_prometheus_does():
-    assert [durations.render(durations.parse(t)) for t in ("30d", "28d", "90m", "7d", "1y")] == [
+    assert [durations.format(durations.seconds(t)) for t in ("30d", "28d", "90m", "7d", "1y")] == [
         "30d",
         "4w",
         "1h30m",
@@ -180,7 +181,7 @@ def test_durations_print_as_prometheus_does():
     ]
     for bad in ("", "5", "1m1h", "-1d", "0s"):
         with pytest.raises(ValueError):
-            durations.parse(bad)
+            durations.seconds(bad)
 
 
 def test_latency_bucket_bound_matches_prometheus_2_and_3_spellings():

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts import generate, slo_rules
-from alerts.sli import SLOSpecError
-from alerts.slo_spec import load_slos
+from alerts import generate
+from alerts.slo import rules as slo_rules
+from alerts.slo.sli import SLOSpecError
+from alerts.slo.spec import load_slos
 
 SPEC = """\
 version: "prometheus/v1"
@@ -182,7 +183,7 @@ def test_a_disabled_alert_is_not_written(groups):
 
 
 def test_the_rule_file_passes_promtool(slos, tmp_path):
-    from dictobs import promtool
+    from toolkit import promtool
 
     path = tmp_path / "rules.yaml"
     path.write_text(generate.rule_files(slos, [Path("pix-gateway.yaml")])[generate.SLO_RULES])

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from dictobs import cli
-from dictobs.ports import free_port
+from stack.ports import free_port
 from worker.bridge.simulator import Simulator, SimulatorThread
 
 # Only this part's subcommands, so the test does not depend on the other parts importing.

@@ -13,7 +13,7 @@ import grpc
 import pytest
 from grpc import aio
 
-from dictobs.ports import free_port
+from stack.ports import free_port
 from worker.bridge import api
 from worker.bridge.client import BridgeClient
 from worker.bridge.proto import bridge_pb2 as pb

@@ -75,7 +75,7 @@ def test_admin_service_refuses_bad_faults() -> None:
 
 
 def test_admin_on_nothing_listening_says_how_to_start_it() -> None:
-    from dictobs.ports import free_port
+    from stack.ports import free_port
 
     with pytest.raises(admin.SimulatorAdminError, match="bridge-sim serve"):
         admin.get_stats(f"127.0.0.1:{free_port()}", timeout=1.0)

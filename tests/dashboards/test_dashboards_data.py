@@ -18,12 +18,14 @@ import urllib.error
 
 import pytest
 
-from alerts import slo_spec
+from alerts.slo.model import SLO
+from alerts.slo.spec import load_slos
+from core import catalog, settings
+from core.catalog import MetricType, sdk, server, worker
 from dashboards import build, lint
-from dictobs import catalog, promtool, settings
-from dictobs.catalog import MetricType, claims, sdk, server
-from dictobs.ports import free_port
-from dictobs.prometheus import Prometheus
+from stack.ports import free_port
+from stack.prometheus import Prometheus
+from toolkit import promtool
 
 STEP = 60
 HISTORY = 3600
@@ -55,7 +57,7 @@ ABSENT_WHEN_HEALTHY = {
             sdk.WORKFLOW_TASK_EXECUTION_FAILED,
             sdk.ACTIVITY_EXECUTION_FAILED,
             sdk.REQUEST_FAILURE,
-            claims.ACTIVITY_FAILURES,
+            worker.ACTIVITY_FAILURES,
             server.SERVICE_ERROR_WITH_TYPE,
             server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
             server.PERSISTENCE_ERROR_WITH_TYPE,
@@ -71,7 +73,7 @@ HEALTHY_VALUES = {**VALUES, "status": ("OK",), "outcome": ("confirmed",)}
 
 
 def _series(
-    known: dict[str, frozenset[str]], slos: list[slo_spec.SLO], healthy: bool = False
+    known: dict[str, frozenset[str]], slos: list[SLO], healthy: bool = False
 ) -> dict[str, list[str]]:
     """Series name → label sets (as ``{a="b",...}`` text) to write."""
     out: dict[str, list[str]] = {}
@@ -126,7 +128,7 @@ def _openmetrics(series: dict[str, list[str]], end: int, idle: bool = False) -> 
 
 
 def _start(run_dir, state: str) -> Prometheus:
-    slos = slo_spec.load_slos(check_queries=False)
+    slos = load_slos(check_queries=False)
     end = int(time.time()) - 30
     series = _series(lint.known_series(slos), slos, healthy=state != "busy")
     (run_dir / "series.om").write_text(_openmetrics(series, end, idle=state == "idle"))

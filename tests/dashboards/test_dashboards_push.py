@@ -7,13 +7,13 @@ import copy
 import logging
 
 import pytest
+from grafana_double import EDITOR, VIEWER, GrafanaDouble
 
+from core import __version__
+from core.errors import CLIError
 from dashboards import build, cli
 from dashboards.grafana_api import Grafana
-from dashboards.grafana_double import EDITOR, VIEWER, GrafanaDouble
-from dictobs import __version__
-from dictobs.cli import CLIError
-from dictobs.ports import free_port
+from stack.ports import free_port
 
 TOKEN = "glsa_editor-Secret-7f3a9c"
 VIEWER_TOKEN = "glsa_viewer-Secret-1b2c3d"

@@ -7,8 +7,9 @@ import subprocess
 import pytest
 import yaml
 
-from dashboards import build, lint, promql_check, queries
-from dictobs import promtool
+from core.catalog import sdk
+from dashboards import build, lint, queries
+from toolkit import promql_check, promtool
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +123,13 @@ def test_server_task_queue_variable_turns_dashes_into_underscores(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_panel_query_cannot_name_a_label_its_metric_does_not_carry():
+    assert queries.series(sdk.WORKFLOW_FAILED, queries.NS) == (
+        'temporal_workflow_failed_total{namespace="$namespace"}'
+    )
+    with pytest.raises(ValueError, match="has no label 'taskqueue'"):
+        queries.series(sdk.WORKFLOW_FAILED, queries.SERVER_TQ)
+    with pytest.raises(ValueError, match="not a series of"):
+        queries.series(sdk.WORKFLOW_FAILED, suffix="bucket")

@@ -15,14 +15,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from dictobs import settings
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from core import domain, settings
 from exporters import config as config_module
 from exporters.config import ExporterConfig
+from stack.devserver import DevServer
+from stack.ports import free_port
 
-STATUS = SearchAttributeKey.for_keyword(settings.SA_CLAIM_STATUS)
-DEADLINE = SearchAttributeKey.for_datetime(settings.SA_CLAIM_DEADLINE)
+STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
+DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dictobs.ports import free_port
 from exporters import cli, webconfig
 from exporters.config import ConfigError, load
+from stack.ports import free_port
 
 
 def write(path: Path, text: str) -> Path:

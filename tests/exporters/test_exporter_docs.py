@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dictobs import docblocks
-from dictobs.catalog.exporter import EXPORTER_METRICS
+from core.catalog.exporter import EXPORTER_METRICS
 from exporters import docs
 from exporters.settings_table import SETTINGS
+from toolkit import docblocks
 
 DOCS = [docs.DOC, docs.README]
 

@@ -15,12 +15,12 @@ import pytest
 from exporter_helpers import exporter_config, new_server, scrape, start_claim, value, wait_until
 from temporalio.client import Client
 
-from dictobs.catalog import exporter as cat
-from dictobs.devserver import DevServer
+from core.catalog import exporter as cat
 from exporters.app import Exporter
 from exporters.config import ExporterConfig
 from exporters.refresher import Result
 from exporters.temporal_api import QueueStats, TaskType, TemporalApi
+from stack.devserver import DevServer
 
 pytestmark = pytest.mark.devserver
 NS = "dict"

@@ -21,13 +21,13 @@ from exporter_helpers import (
 )
 from temporalio.client import Client
 
-from dictobs import promtool
-from dictobs.catalog import exporter as cat
-from dictobs.devserver import DevServer
+from core.catalog import exporter as cat
 from exporters import snapshot
 from exporters.app import Exporter
 from exporters.budget import CallStats, TokenBucket
 from exporters.temporal_api import ClientApi
+from stack.devserver import DevServer
+from toolkit import promtool
 
 pytestmark = pytest.mark.devserver
 NS = "dict"

@@ -10,8 +10,8 @@ import sys
 import pytest
 from exporter_helpers import scrape, value, wait_until
 
-from dictobs.catalog import exporter as cat
-from dictobs.ports import free_port, wait_for_port
+from core.catalog import exporter as cat
+from stack.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.devserver
 

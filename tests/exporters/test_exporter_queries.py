@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from exporters import config, durations, queries, snapshot
+from exporters import config, queries, snapshot
 from exporters.age import max_search_calls
+from toolkit import durations
 
 NOW = datetime(2026, 11, 28, 18, 0, 0, tzinfo=UTC)
 
@@ -72,9 +73,9 @@ def test_bad_durations_are_refused_with_an_example(text):
 
 
 def test_durations_format_in_the_largest_exact_units():
-    assert durations.format(timedelta(days=28)) == "28d"
-    assert durations.format(timedelta(seconds=90)) == "1m30s"
-    assert durations.format(timedelta(0)) == "0s"
+    assert durations.format(timedelta(days=28), weeks=False) == "28d"
+    assert durations.format(timedelta(seconds=90), weeks=False) == "1m30s"
+    assert durations.format(timedelta(0), weeks=False) == "0s"
 
 
 def test_calls_per_refresh_follow_from_the_configuration_alone():

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 from exporter_helpers import exporter_config, scrape, value, wait_until
 
-from dictobs.catalog import exporter as cat
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from core.catalog import exporter as cat
 from exporters.app import Exporter
 from exporters.refresher import Result
+from stack.devserver import DevServer
+from stack.ports import free_port
 
 pytestmark = pytest.mark.devserver
 

@@ -13,7 +13,7 @@ import bcrypt
 import pytest
 from exporter_helpers import exporter_config, scrape, value, wait_until
 
-from dictobs.catalog import exporter as cat
+from core.catalog import exporter as cat
 from exporters.app import Exporter
 
 pytestmark = pytest.mark.devserver
@@ -85,6 +85,6 @@ def test_tls_and_basic_auth_from_a_web_config(dev_server, tmp_path):
 
 
 def _version() -> str:
-    from dictobs import __version__
+    from core import __version__
 
     return __version__

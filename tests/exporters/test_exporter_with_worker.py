@@ -12,11 +12,11 @@ import pytest
 from exporter_helpers import exporter_config, new_server
 from temporalio.client import Client, WorkflowHandle
 
-from dictobs.devserver import DevServer
+from core.domain import ClaimStatus
 from exporters import snapshot
 from exporters.budget import CallStats, TokenBucket
 from exporters.temporal_api import ClientApi
-from worker.bridge.api import ClaimStatus
+from stack.devserver import DevServer
 from worker.bridge.simulator import run_simulator
 from worker.main import running_worker
 from worker.model import DECISION_SIGNAL, STATUS_QUERY, ClaimInput, ClaimState

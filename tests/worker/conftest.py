@@ -10,7 +10,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from dictobs import binaries
+from stack import binaries
 from worker import search_attributes
 from worker.bridge.client import BridgeClient
 from worker.bridge.simulator import Simulator, run_simulator

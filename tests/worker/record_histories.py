@@ -18,7 +18,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from dictobs import binaries
+from stack import binaries
 from worker import search_attributes
 from worker.bridge.api import ClaimRequest
 from worker.bridge.client import BridgeClient

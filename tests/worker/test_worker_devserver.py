@@ -22,11 +22,13 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
-from dictobs import promtool, settings
-from dictobs.catalog import claims, sdk
-from dictobs.catalog.model import Metric
-from dictobs.devserver import DevServer
-from dictobs.ports import free_port
+from core import domain
+from core.catalog import sdk
+from core.catalog import worker as claims
+from core.catalog.model import Metric
+from stack.devserver import DevServer
+from stack.ports import free_port
+from toolkit import promtool
 from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import Simulator, run_simulator
 from worker.main import running_worker
@@ -188,34 +190,33 @@ async def _count(client: Client, query: str, want: int) -> int:
 
 async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_body):
     q = f"TaskQueue = '{stack.task_queue}'"
-    assert await _count(stack.client, f"{q} AND {settings.SA_CLAIM_STATUS} = 'COMPLETED'", 1) == 1
-    assert await _count(stack.client, f"{q} AND {settings.SA_CLAIM_STATUS} = 'CANCELLED'", 1) == 1
+    assert await _count(stack.client, f"{q} AND {domain.SA_CLAIM_STATUS} = 'COMPLETED'", 1) == 1
+    assert await _count(stack.client, f"{q} AND {domain.SA_CLAIM_STATUS} = 'CANCELLED'", 1) == 1
 
     claim = new_claim()
     handle = await start_claim(stack.client, claim, task_queue=stack.task_queue)
     await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
-    waiting = f"{q} AND {settings.SA_CLAIM_STATUS} = 'WAITING_RESOLUTION'"
+    waiting = f"{q} AND {domain.SA_CLAIM_STATUS} = 'WAITING_RESOLUTION'"
     assert await _count(stack.client, waiting, 1) == 1
     soon = (datetime.now(UTC) + timedelta(days=31)).isoformat()
     later = (datetime.now(UTC) + timedelta(days=29)).isoformat()
-    assert await _count(stack.client, f"{waiting} AND {settings.SA_CLAIM_DEADLINE} < '{soon}'", 1)
+    assert await _count(stack.client, f"{waiting} AND {domain.SA_CLAIM_DEADLINE} < '{soon}'", 1)
     assert (
-        await _count(stack.client, f"{waiting} AND {settings.SA_CLAIM_DEADLINE} < '{later}'", 0)
-        == 0
+        await _count(stack.client, f"{waiting} AND {domain.SA_CLAIM_DEADLINE} < '{later}'", 0) == 0
     )
     ispb = (
-        f"{settings.SA_CLAIMER_ISPB} = '{claim.claimer_ispb}' "
-        f"AND {settings.SA_OWNER_ISPB} = '{claim.owner_ispb}'"
+        f"{domain.SA_CLAIMER_ISPB} = '{claim.claimer_ispb}' "
+        f"AND {domain.SA_OWNER_ISPB} = '{claim.owner_ispb}'"
     )
     assert await _count(stack.client, f"{waiting} AND {ispb}", 1) == 1
     # SQLite visibility refuses GROUP BY on a custom attribute: count status by status.
-    running = f"{q} AND ExecutionStatus = 'Running' AND {settings.SA_CLAIM_STATUS} = "
+    running = f"{q} AND ExecutionStatus = 'Running' AND {domain.SA_CLAIM_STATUS} = "
     assert await _count(stack.client, running + "'WAITING_RESOLUTION'", 1) == 1
     assert await _count(stack.client, running + "'COMPLETED'", 0) == 0
 
     await decide_claim(stack.client, claim.claim_id, True)
     await handle.result()
-    done = f"{q} AND {settings.SA_CLAIM_STATUS} = 'COMPLETED'"
+    done = f"{q} AND {domain.SA_CLAIM_STATUS} = 'COMPLETED'"
     assert await _count(stack.client, done, 2) == 2
 
 

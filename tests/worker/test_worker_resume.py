@@ -11,11 +11,11 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from worker_support import monitors_closed, new_claim, wait_for_status
 
+from core.domain import CLAIM_PERIOD
 from worker import search_attributes
 from worker.bridge.api import CancelReason, ClaimStatus
 from worker.bridge.simulator import Simulator
 from worker.model import (
-    CLAIM_PERIOD,
     DECISION_SIGNAL,
     DECISION_UPDATE,
     EXECUTION_TIMEOUT,

@@ -13,17 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-
-class ClaimStatus(enum.StrEnum):
-    OPEN = "OPEN"
-    WAITING_RESOLUTION = "WAITING_RESOLUTION"
-    CONFIRMED = "CONFIRMED"
-    CANCELLED = "CANCELLED"
-    COMPLETED = "COMPLETED"
-    EXPIRED = "EXPIRED"
-
-
-TERMINAL_STATUSES = frozenset({ClaimStatus.COMPLETED, ClaimStatus.CANCELLED, ClaimStatus.EXPIRED})
+# Claim statuses are the domain's words; re-exported for the Bridge's users.
+from core.domain import TERMINAL_STATUSES as TERMINAL_STATUSES
+from core.domain import ClaimStatus as ClaimStatus
 
 
 class CancelReason(enum.StrEnum):

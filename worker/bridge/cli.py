@@ -20,8 +20,8 @@ import signal
 from dataclasses import asdict
 from typing import Any
 
-from dictobs import settings
-from dictobs.cli import CLIError
+from core import addresses, settings
+from core.errors import CLIError
 from worker.bridge import admin
 from worker.bridge.faults import Fault
 from worker.bridge.simulator import run_simulator
@@ -102,9 +102,12 @@ def _resolve_address(args: argparse.Namespace) -> str:
 
 
 def _host_port(value: str, flag: str) -> str:
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise CLIError(f"{flag} {value}: expected HOST:PORT, for example {DEFAULT_LISTEN}")
+    try:
+        addresses.parse(value, any_port=True)
+    except ValueError:
+        raise CLIError(
+            f"{flag} {value}: expected HOST:PORT, for example {DEFAULT_LISTEN}"
+        ) from None
     return value
 
 

@@ -20,12 +20,12 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from core.domain import CLAIM_PERIOD as RESOLUTION_PERIOD
 from worker import validation
 from worker.bridge import api
 
-RESOLUTION_PERIOD = timedelta(days=30)
 # external ids are stable per claim id, so a simulator restart does not change them.
 _EXTERNAL_ID_NAMESPACE = uuid.UUID("6f1c2a52-52c4-4d0e-9a55-0d1c7b0e2a11")
 

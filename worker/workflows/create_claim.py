@@ -27,16 +27,27 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from worker import metrics, search_attributes
-    from worker.activities import CancelRequest, NotifyRequest
-    from worker.bridge.api import TERMINAL_STATUSES, CancelReason, ClaimRecord, ClaimStatus
-    from worker.model import (
+    from core.domain import (
+        CANCEL_CLAIM,
         CANCELLED,
         CLAIM_PERIOD,
+        COMPLETE_CLAIM,
         CONFIRMED,
+        CREATE_CLAIM,
+        CREATE_CLAIM_WORKFLOW,
+        EXPIRED,
+        GET_CLAIM,
+        NOTIFY_USERS,
+        TERMINAL_STATUSES,
+        TRANSFER_ENTRY,
+        ClaimStatus,
+    )
+    from worker import metrics, search_attributes
+    from worker.activities import CancelRequest, NotifyRequest
+    from worker.bridge.api import CancelReason, ClaimRecord
+    from worker.model import (
         DECISION_SIGNAL,
         DECISION_UPDATE,
-        EXPIRED,
         RESOLVED_SIGNAL,
         STATUS_QUERY,
         ClaimInput,
@@ -45,14 +56,6 @@ with workflow.unsafe.imports_passed_through():
         MonitorResult,
         ResumeState,
         claim_workflow_id,
-    )
-    from worker.retry import (
-        CANCEL_CLAIM,
-        COMPLETE_CLAIM,
-        CREATE_CLAIM,
-        GET_CLAIM,
-        NOTIFY_USERS,
-        TRANSFER_ENTRY,
     )
     from worker.workflows.calls import call, error_type, final_error
     from worker.workflows.monitor_status import MonitorStatusWorkflow
@@ -72,7 +75,7 @@ OUTCOMES = {
 RUN_FAILED = "ClaimRunFailed"
 
 
-@workflow.defn(name="CreateClaimWorkflow")
+@workflow.defn(name=CREATE_CLAIM_WORKFLOW)
 class CreateClaimWorkflow:
     def __init__(self) -> None:
         self._status = ClaimStatus.OPEN

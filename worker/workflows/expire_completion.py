@@ -12,15 +12,15 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from core.domain import CANCEL_CLAIM, EXPIRE_COMPLETION_WORKFLOW, GET_CLAIM
     from worker.activities import CancelRequest
     from worker.bridge.api import CancelReason, ClaimRecord, ClaimStatus
     from worker.model import ExpireInput
-    from worker.retry import CANCEL_CLAIM, GET_CLAIM
     from worker.workflows.calls import call, error_type, final_error
     from worker.workflows.notice import tell_claim_workflow
 
 
-@workflow.defn(name="ExpireCompletionPeriodWorkflow")
+@workflow.defn(name=EXPIRE_COMPLETION_WORKFLOW)
 class ExpireCompletionPeriodWorkflow:
     @workflow.run
     async def run(self, request: ExpireInput) -> ClaimStatus | None:

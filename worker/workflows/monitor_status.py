@@ -10,13 +10,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
+    from core.domain import GET_CLAIM, MONITOR_STATUS_WORKFLOW
     from worker.bridge.api import TERMINAL_STATUSES, ClaimRecord
     from worker.model import MonitorInput, MonitorResult
-    from worker.retry import GET_CLAIM
     from worker.workflows.calls import call
 
 
-@workflow.defn(name="MonitorStatusWorkflow")
+@workflow.defn(name=MONITOR_STATUS_WORKFLOW)
 class MonitorStatusWorkflow:
     @workflow.run
     async def run(self, request: MonitorInput) -> MonitorResult:

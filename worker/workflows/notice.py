@@ -11,7 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from worker.bridge.api import ClaimStatus
+    from core.domain import ClaimStatus
     from worker.model import RESOLVED_SIGNAL, claim_workflow_id
 
 # Histories recorded before these workflows sent the notice replay on the old branch.

@@ -12,10 +12,17 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from core.domain import (
+        CANCEL_CLAIM,
+        CANCEL_CLAIM_WORKFLOW,
+        COMPLETE_CLAIM,
+        COMPLETE_CLAIM_WORKFLOW,
+        GET_CLAIM,
+        TRANSFER_ENTRY,
+    )
     from worker.activities import CancelRequest
     from worker.bridge.api import CancelReason, ClaimRecord, ClaimStatus
     from worker.model import ResolveInput
-    from worker.retry import CANCEL_CLAIM, COMPLETE_CLAIM, GET_CLAIM, TRANSFER_ENTRY
     from worker.workflows.calls import call, error_type, final_error
     from worker.workflows.notice import tell_claim_workflow
 
@@ -40,7 +47,7 @@ async def _resolve(
     return record.status
 
 
-@workflow.defn(name="CompleteClaimWorkflow")
+@workflow.defn(name=COMPLETE_CLAIM_WORKFLOW)
 class CompleteClaimWorkflow:
     @workflow.run
     async def run(self, request: ResolveInput) -> ClaimStatus:
@@ -56,7 +63,7 @@ class CompleteClaimWorkflow:
         return status
 
 
-@workflow.defn(name="CancelClaimWorkflow")
+@workflow.defn(name=CANCEL_CLAIM_WORKFLOW)
 class CancelClaimWorkflow:
     @workflow.run
     async def run(self, request: ResolveInput) -> ClaimStatus:

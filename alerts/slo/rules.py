@@ -1,0 +1,275 @@
+"""SLO model → Prometheus rule groups, with Sloth's rule names, labels, windows and factors.
+
+Per SLO three groups, as Sloth writes them: SLI recordings (error ratio over every alert window
+and the period), metadata recordings (objective, budget, burn rates, budget remaining, info) and
+the multi-window multi-burn-rate alerts (SRE workbook): a page when 2% of the period's budget
+burns within 1h or 5% within 6h, a ticket when 10% burns within 1d or within 3d, each long
+window confirmed by a short one (1/12 of it) so that the alert resets once the burn stops.
+
+Where this differs from Sloth, on purpose:
+
+- The period SLI of an events SLI is traffic-weighted: errors summed over the period divided by
+  events summed over the period (from two recorded 5m rates), not the average of 5m ratios. An
+  interval without traffic adds nothing to either sum, instead of turning the period into NaN.
+- An error counter that does not exist yet (clients create a series on its first event) counts
+  as zero errors, not as a missing SLI.
+- An ``SLOMetricsAbsent`` warning says when the SLI cannot be computed at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from alerts.slo import model, naming
+from alerts.slo.model import SLO
+from alerts.slo.sli import EventsSLI, LatencySLI, RawSLI
+from core import __version__
+from core.config import DEFAULT, PackConfig
+from toolkit import durations
+
+Rule = dict[str, Any]
+Group = dict[str, Any]
+
+ABSENT_ALERT = "SLOMetricsAbsent"
+ABSENT_FOR = "15m"
+
+
+@dataclass(frozen=True)
+class BurnWindow:
+    """A burn-rate tier: ``budget_percent`` of the period's budget spent within ``long``."""
+
+    severity: str  # sloth_severity: page or ticket
+    budget_percent: float
+    long: str
+    short: str
+
+    def factor(self, period_seconds: int) -> float:
+        """How many times faster than allowed the budget burns (14.4 for 2% in 1h of 30d)."""
+        required = self.budget_percent * period_seconds / 100
+        return required / durations.seconds(self.long)
+
+
+# The SRE workbook's tiers for a 30-day period; other periods keep the budget shares.
+WINDOWS: tuple[BurnWindow, ...] = (
+    BurnWindow("page", 2, "1h", "5m"),
+    BurnWindow("page", 5, "6h", "30m"),
+    BurnWindow("ticket", 10, "1d", "2h"),
+    BurnWindow("ticket", 10, "3d", "6h"),
+)
+SLI_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+def go_number(value: float) -> str:
+    """A float as Go's ``%v`` prints it, so rule text matches Sloth's: 6.0 → ``6``."""
+    if float(value).is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _block(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _labels(slo: SLO, **extra: str) -> dict[str, str]:
+    return dict(sorted({**slo.labels, **slo.identity, **extra}.items()))
+
+
+def _sli_ratio_expr(slo: SLO, window: str) -> str:
+    sli = slo.sli
+    if isinstance(sli, RawSLI):
+        return _block(f"({sli.ratio(window)})")
+    return _block(f"({_error(sli, window)})", "/", f"({sli.total(window)})")
+
+
+def _error(sli: EventsSLI | LatencySLI, window: str) -> str:
+    """Error events per second; a missing error (or good) series counts as none."""
+    total = sli.total(window)
+    if isinstance(sli, EventsSLI) and sli.error_query is not None:
+        return f"({sli.error(window)}) or (({total}) * 0)"
+    good = sli.good(window)
+    return f"({total}) - (({good}) or (({total}) * 0))"
+
+
+def sli_recordings(slo: SLO) -> Group:
+    rules: list[Rule] = [
+        {
+            "record": naming.sli_error_ratio(w),
+            "expr": _sli_ratio_expr(slo, w),
+            "labels": _labels(slo, **{naming.LABEL_WINDOW: w}),
+        }
+        for w in SLI_WINDOWS
+    ]
+    period = slo.period_window
+    sel = slo.selector()
+    if isinstance(slo.sli, RawSLI):
+        # No events to weigh: Sloth's average of the 5m ratios.
+        ratio5m = f"{naming.SLI_ERROR_RATIO_5M}{{{sel}}}[{period}]"
+        period_expr = _block(
+            f"sum_over_time({ratio5m})", "/ ignoring (sloth_window)", f"count_over_time({ratio5m})"
+        )
+    else:
+        rules += [
+            {
+                "record": naming.SLI_ERROR_RATE_5M,
+                "expr": _block(_error(slo.sli, "5m")),
+                "labels": _labels(slo, **{naming.LABEL_WINDOW: "5m"}),
+            },
+            {
+                "record": naming.SLI_TOTAL_RATE_5M,
+                "expr": _block(slo.sli.total("5m")),
+                "labels": _labels(slo, **{naming.LABEL_WINDOW: "5m"}),
+            },
+        ]
+        period_expr = _block(
+            f"sum_over_time({naming.SLI_ERROR_RATE_5M}{{{sel}}}[{period}])",
+            "/ ignoring (sloth_window)",
+            f"sum_over_time({naming.SLI_TOTAL_RATE_5M}{{{sel}}}[{period}])",
+        )
+    rules.append(
+        {
+            "record": naming.sli_error_ratio(period),
+            "expr": period_expr,
+            # Sloth sets only the window here; the identity labels come with the input series.
+            # We spell them out as well (same result) so that promtool's duplicate-rule lint
+            # tells the period rules of different SLOs apart.
+            "labels": _labels(slo, **{naming.LABEL_WINDOW: period}),
+        }
+    )
+    return {"name": f"sloth-slo-sli-recordings-{slo.id}", "rules": rules}
+
+
+def meta_recordings(slo: SLO) -> Group:
+    sel = slo.selector()
+    on = "/ on(sloth_id, sloth_slo, sloth_service) group_left"
+    budget = f"{naming.ERROR_BUDGET_RATIO}{{{sel}}}"
+    objective = go_number(slo.objective_ratio)
+    rules: list[Rule] = [
+        {"record": naming.OBJECTIVE_RATIO, "expr": f"vector({objective})"},
+        {"record": naming.ERROR_BUDGET_RATIO, "expr": f"vector(1-{objective})"},
+        {"record": naming.TIME_PERIOD_DAYS, "expr": f"vector({go_number(slo.period_days)})"},
+        {
+            "record": naming.CURRENT_BURN_RATE,
+            "expr": _block(f"{naming.SLI_ERROR_RATIO_5M}{{{sel}}}", on, budget),
+        },
+        {
+            "record": naming.PERIOD_BURN_RATE,
+            "expr": _block(f"{naming.sli_error_ratio(slo.period_window)}{{{sel}}}", on, budget),
+        },
+        {
+            "record": naming.PERIOD_ERROR_BUDGET_REMAINING,
+            "expr": f"1 - {naming.PERIOD_BURN_RATE}{{{sel}}}",
+        },
+    ]
+    for rule in rules:
+        rule["labels"] = _labels(slo)
+    rules.append(
+        {
+            "record": naming.SLO_INFO,
+            "expr": "vector(1)",
+            "labels": _labels(
+                slo,
+                sloth_mode="cli-gen-prom",
+                sloth_objective=go_number(slo.objective),
+                sloth_spec=slo.spec_version,
+                sloth_version=f"dictobs-{__version__}",
+            ),
+        }
+    )
+    return {"name": f"sloth-slo-meta-recordings-{slo.id}", "rules": rules}
+
+
+def _burn_condition(slo: SLO, window: BurnWindow) -> str:
+    factor = go_number(window.factor(slo.period_seconds))
+    budget = go_number(slo.error_budget)
+    sel = slo.selector()
+    # Without sloth_window the alert keeps one identity when the burn moves from one tier to
+    # the other (Sloth's alerts carry the window of whichever tier matched).
+    long = f"{naming.sli_error_ratio(window.long)}{{{sel}}} > ({factor} * {budget})"
+    short = f"{naming.sli_error_ratio(window.short)}{{{sel}}} > ({factor} * {budget})"
+    return "\n".join(
+        [
+            "(",
+            f"    max without (sloth_window) ({long})",
+            "    and",
+            f"    max without (sloth_window) ({short})",
+            ")",
+        ]
+    )
+
+
+def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | None:
+    spec = slo.alerting.page if severity == "page" else slo.alerting.ticket
+    if spec.disable:
+        return None
+    tiers = [w for w in WINDOWS if w.severity == severity]
+    expr = "\nor\n".join(_burn_condition(slo, w) for w in tiers) + "\n"
+    name = slo.alerting.name
+    # Our SLOs route on ``severity`` like every other alert of the pack; a Sloth spec gets
+    # exactly Sloth's labels (its teams route on ``sloth_severity`` or their own labels).
+    defaults = {}
+    if slo.spec_version == model.NATIVE_VERSION:
+        defaults["severity"] = "critical" if severity == "page" else "warning"
+    labels = {
+        **defaults,
+        **slo.alerting.labels,
+        **spec.labels,
+        naming.LABEL_SEVERITY: severity,
+    }
+    speeds = " or ".join(
+        f"{go_number(w.factor(slo.period_seconds))}x over {w.long} and {w.short}" for w in tiers
+    )
+    annotations = {
+        "summary": f"{slo.service} {slo.name} SLO error budget burn rate is too fast.",
+        "title": (
+            f"({severity}) {{{{$labels.sloth_service}}}} {{{{$labels.sloth_slo}}}} SLO error "
+            "budget burn rate is too fast."
+        ),
+        "description": (
+            f"{{{{ $labels.sloth_service }}}} {{{{ $labels.sloth_slo }}}} burns its error budget "
+            f"({slo.objective:g}% over {slo.period_window}) at {speeds}: the error ratio is "
+            "{{ $value | humanizePercentage }}."
+        ),
+        "runbook_url": cfg.runbook_url(name),
+        **slo.alerting.annotations,
+        **spec.annotations,
+    }
+    rule: Rule = {"alert": name, "expr": expr}
+    if spec.for_:
+        rule["for"] = spec.for_
+    rule["labels"] = dict(sorted(labels.items()))
+    rule["annotations"] = dict(sorted(annotations.items()))
+    return rule
+
+
+def absent_alert(slo: SLO, cfg: PackConfig = DEFAULT) -> Rule:
+    return {
+        "alert": ABSENT_ALERT,
+        "expr": f"absent({naming.SLI_ERROR_RATIO_5M}{{{slo.selector()}}})\n",
+        "for": ABSENT_FOR,
+        # absent() yields the identity labels already; spelled out so rules stay distinct.
+        "labels": _labels(slo, severity="warning"),
+        "annotations": {
+            "summary": "An SLO cannot be computed: its SLI has no data.",
+            "description": (
+                "{{ $labels.sloth_service }} {{ $labels.sloth_slo }}: the SLI series are missing "
+                f"for {ABSENT_FOR} (is the source scraped? does the metric still exist?). "
+                "Burn-rate alerts of this SLO cannot fire."
+            ),
+            "runbook_url": cfg.runbook_url(ABSENT_ALERT),
+        },
+    }
+
+
+def alert_group(slo: SLO, cfg: PackConfig = DEFAULT) -> Group:
+    rules = [r for r in (burn_alert(slo, "page", cfg), burn_alert(slo, "ticket", cfg)) if r]
+    rules.append(absent_alert(slo, cfg))
+    return {"name": f"sloth-slo-alerts-{slo.id}", "rules": rules}
+
+
+def groups(slos: list[SLO], cfg: PackConfig = DEFAULT) -> list[Group]:
+    """Every rule group of ``slos``, in file order."""
+    out: list[Group] = []
+    for slo in slos:
+        out += [sli_recordings(slo), meta_recordings(slo), alert_group(slo, cfg)]
+    return out

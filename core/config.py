@@ -1,0 +1,221 @@
+"""The pack configuration: every knob of the rules, the dashboards and the deployment.
+
+Like kubernetes-mixin's ``_config``: scrape job names, the label that carries the Temporal
+namespace, an optional cluster label, the thresholds, the runbook and Temporal Web UI URL
+patterns. The rules page on these thresholds and the dashboards' panels turn red at the same
+numbers; no rule or panel retypes a job name or a threshold.
+
+A deployment whose names differ overrides what it needs from a YAML file
+(``dictobs --pack-config FILE ...``)::
+
+    server_job: temporal
+    namespace_label: exported_namespace   # under the Prometheus Operator
+    thresholds:
+      backlog_tasks: 5000
+
+An unknown key is refused with its name and the keys there are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core import domain, settings, yamlfile
+from core.errors import CLIError
+
+# Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
+CLIENT_ERROR_TYPES: tuple[str, ...] = (
+    "NotFound",
+    "NamespaceNotFound",
+    "InvalidArgument",
+    "WorkflowExecutionAlreadyStarted",
+    "AlreadyExists",
+    "NamespaceAlreadyExists",
+    "CancellationAlreadyRequested",
+    "FailedPrecondition",
+    "PermissionDenied",
+    "QueryFailed",
+    "Canceled",
+    "WorkflowNotReady",
+    "ClientVersionNotSupported",
+    "NewerBuildExists",
+)
+
+
+def client_error_regex() -> str:
+    """``serviceerror_(NotFound|...)``: the ``error_type`` values of client-caused errors."""
+    return "serviceerror_(" + "|".join(CLIENT_ERROR_TYPES) + ")"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where an alert fires, and where its panel turns orange (warning) or red (critical)."""
+
+    workflow_failure_rate: float = 0.1  # failed workflows per second, by workflow type
+    backlog_tasks: int = 1000
+    schedule_to_start_warning_seconds: float = 0.2
+    schedule_to_start_critical_seconds: float = 1.0
+    activity_retry_ratio: float = 0.1  # failed attempts / received attempts
+    bridge_error_ratio: float = 0.05
+    frontend_error_ratio: float = 0.01
+    persistence_p99_seconds: float = 1.0
+    sync_match_ratio: float = 0.95
+    exporter_stale_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class PackConfig:
+    # Scrape jobs (Prometheus' ``job`` label) of the three metric sources.
+    server_job: str = "temporal-server"
+    worker_job: str = "dict-worker"
+    exporter_job: str = "dict-exporter"
+    # The label that carries the Temporal namespace: ``namespace`` on a static scrape; the
+    # Prometheus Operator renames it ``exported_namespace``.
+    namespace_label: str = "namespace"
+    # A label that tells clusters apart in a shared Prometheus (e.g. ``cluster``); none here.
+    cluster_label: str | None = None
+    # The DICT namespace and task queue, as each source labels them: the SDK and the exporter
+    # keep the name; the server writes ``taskqueue`` with ``-`` turned into ``_``.
+    namespace: str = settings.NAMESPACE
+    task_queue: str = settings.TASK_QUEUE
+    claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
+    # Runbook links: the pattern gets the section anchor (the alert name in lower case).
+    runbook_url_pattern: str = "docs/runbook.md#%s"
+    # Temporal Web UI, for the deployment (dictobs pack-config): the pattern gets the namespace.
+    temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @property
+    def server_task_queue(self) -> str:
+        """The task queue as the server labels it: ``dict-task-queue`` → ``dict_task_queue``."""
+        return self.task_queue.replace("-", "_")
+
+    def queue_labels(self, job: str) -> dict[str, str]:
+        """Matchers for the DICT task queue in the series of ``job`` (the worker or exporter)."""
+        return {"job": job, self.namespace_label: self.namespace, "task_queue": self.task_queue}
+
+    def server_queue_labels(self) -> dict[str, str]:
+        """The same queue as the server labels it."""
+        return {
+            "job": self.server_job,
+            self.namespace_label: self.namespace,
+            "taskqueue": self.server_task_queue,
+        }
+
+    def namespace_labels(self, job: str) -> dict[str, str]:
+        """Matchers for the DICT namespace in the series of ``job``."""
+        return {"job": job, self.namespace_label: self.namespace}
+
+    def by(self, *labels: str) -> str:
+        """An aggregation's labels: ``namespace`` spelled as scraped, the cluster label added.
+
+        >>> PackConfig(namespace_label="exported_namespace", cluster_label="cluster").by(
+        ...     "namespace", "task_queue")
+        'exported_namespace, task_queue, cluster'
+        """
+        names = [self.namespace_label if name == "namespace" else name for name in labels]
+        return ", ".join([*names, self.cluster_label] if self.cluster_label else names)
+
+    def runbook_url(self, alert: str) -> str:
+        return self.runbook_url_pattern % alert.lower()
+
+    def spec_variables(self) -> dict[str, str]:
+        """What an SLO spec may write as ``{{.name}}`` instead of spelling it out.
+
+        >>> DEFAULT.spec_variables()["namespace"], DEFAULT.spec_variables()["server_task_queue"]
+        ('dict', 'dict_task_queue')
+        """
+        return {
+            "namespace": self.namespace,
+            "namespace_label": self.namespace_label,
+            "task_queue": self.task_queue,
+            "server_task_queue": self.server_task_queue,
+            "claim_workflow_type": self.claim_workflow_type,
+            "server_job": self.server_job,
+            "worker_job": self.worker_job,
+            "exporter_job": self.exporter_job,
+            "client_error_regex": client_error_regex(),
+        }
+
+
+DEFAULT = PackConfig()
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_current = [DEFAULT]
+
+
+def current() -> PackConfig:
+    """The configuration this command runs with: :data:`DEFAULT` unless :func:`use` set one."""
+    return _current[0]
+
+
+def use(cfg: PackConfig) -> None:
+    """Run the rest of this command with ``cfg`` (``dictobs --pack-config FILE``)."""
+    _current[0] = cfg
+
+
+def from_mapping(raw: Mapping[str, Any], source: str = "pack configuration") -> PackConfig:
+    """:data:`DEFAULT` with the keys of ``raw`` overridden; CLIError names an unknown key, a
+    value of the wrong type, and the keys there are."""
+    config: PackConfig = _build(PackConfig, DEFAULT, raw, source, "")
+    return config
+
+
+def load(path: Path) -> PackConfig:
+    """The pack configuration with the overrides of the YAML file ``path``."""
+    try:
+        raw = yamlfile.read(path)
+    except ValueError as err:
+        raise CLIError(f"--pack-config={path}: {err}") from None
+    if raw is None:
+        return DEFAULT
+    if not isinstance(raw, dict):
+        raise CLIError(f"--pack-config={path}: expected a mapping of keys to values")
+    return from_mapping(raw, f"--pack-config={path}")
+
+
+def _build(cls: Any, default: Any, raw: Mapping[str, Any], source: str, prefix: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            known = ", ".join(prefix + k for k in fields)
+            raise CLIError(f"{source}: unknown key {name!r}; the keys are: {known}")
+        current = getattr(default, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise CLIError(f"{source}: {name} must be a mapping of its keys to values")
+            changes[key] = _build(type(current), current, value, source, f"{name}.")
+        else:
+            changes[key] = _value(name, current, fields[key].type, value, source)
+    return dataclasses.replace(default, **changes)
+
+
+def _value(name: str, current: Any, annotation: Any, value: Any, source: str) -> Any:
+    """``value`` for the field ``name``, checked against its annotation (``int``, ``float``,
+    ``str`` or ``str | None``): thresholds are positive, label names are Prometheus label
+    names, URL patterns have one ``%s``."""
+    kind = str(annotation)
+
+    def refuse(what: str) -> CLIError:
+        return CLIError(f"{source}: {name} must be {what}, not {value!r}")
+
+    if value is None and "None" in kind:
+        return None
+    if kind in ("int", "float"):
+        number = kind == "float" and isinstance(value, float)
+        if isinstance(value, bool) or not (isinstance(value, int) or number) or value <= 0:
+            raise refuse("a positive whole number" if kind == "int" else "a positive number")
+        return float(value) if kind == "float" else value
+    if not isinstance(value, str) or not value.strip():
+        raise refuse("a non-empty text")
+    if name.endswith("_label") and not _LABEL_NAME.fullmatch(value):
+        raise refuse("a Prometheus label name")
+    if name.endswith("_url_pattern") and value.count("%s") != 1:
+        raise refuse("a URL with one %s where the name goes")
+    return value

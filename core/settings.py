@@ -1,0 +1,114 @@
+"""The one place that reads the environment.
+
+Every part of the pack (worker, exporter, CLI, dashboards push) takes its connection settings
+from here, so a variable has one name and one default everywhere. Defaults are the
+specification's: namespace ``dict``, task queue ``dict-task-queue``, frontend on 7233, server
+metrics on 7243.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import addresses
+from core.errors import SettingsError
+
+NAMESPACE = "dict"
+TASK_QUEUE = "dict-task-queue"
+TEMPORAL_PORT = 7233
+SERVER_METRICS_PORT = 7243
+WORKER_METRICS_PORT = 9464
+EXPORTER_PORT = 9465
+BRIDGE_PORT = 50051
+PROMETHEUS_PORT = 9090
+ALERTMANAGER_PORT = 9093
+
+
+@dataclass(frozen=True)
+class TemporalSettings:
+    address: str = f"localhost:{TEMPORAL_PORT}"
+    namespace: str = NAMESPACE
+    task_queue: str = TASK_QUEUE
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_server_name: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def tls_enabled(self) -> bool:
+        return any((self.tls_ca, self.tls_cert, self.api_key))
+
+
+@dataclass(frozen=True)
+class GrafanaSettings:
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    temporal: TemporalSettings
+    grafana: GrafanaSettings
+    bridge_address: str = f"localhost:{BRIDGE_PORT}"
+    worker_metrics_address: str = f"127.0.0.1:{WORKER_METRICS_PORT}"
+    exporter_address: str = f"127.0.0.1:{EXPORTER_PORT}"
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise SettingsError(f"{name}={value}: no such file; point it at a readable PEM file")
+    return path
+
+
+def _host_port(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        addresses.parse(value)
+    except ValueError:
+        raise SettingsError(f"{name}={value}: expected HOST:PORT, for example {default}") from None
+    return value
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``env`` (the process environment by default)."""
+    env = os.environ if env is None else env
+    cert, key = _path(env, "TEMPORAL_TLS_CERT"), _path(env, "TEMPORAL_TLS_KEY")
+    if bool(cert) != bool(key):
+        raise SettingsError(
+            "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together for mTLS: set both or neither"
+        )
+    temporal = TemporalSettings(
+        address=_host_port(env, "TEMPORAL_ADDRESS", TemporalSettings.address),
+        namespace=env.get("TEMPORAL_NAMESPACE") or NAMESPACE,
+        task_queue=env.get("TEMPORAL_TASK_QUEUE") or TASK_QUEUE,
+        tls_ca=_path(env, "TEMPORAL_TLS_CA"),
+        tls_cert=cert,
+        tls_key=key,
+        tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
+        api_key=env.get("TEMPORAL_API_KEY") or None,
+    )
+    grafana = GrafanaSettings(
+        url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,
+        token=env.get("GRAFANA_TOKEN") or None,
+        user=env.get("GRAFANA_USER") or None,
+        password=env.get("GRAFANA_PASSWORD") or None,
+    )
+    return Settings(
+        temporal=temporal,
+        grafana=grafana,
+        bridge_address=_host_port(env, "BRIDGE_ADDRESS", Settings.bridge_address),
+        worker_metrics_address=_host_port(
+            env, "WORKER_METRICS_ADDRESS", Settings.worker_metrics_address
+        ),
+        exporter_address=_host_port(env, "EXPORTER_ADDRESS", Settings.exporter_address),
+    )

@@ -1,0 +1,223 @@
+"""The demo's running parts: each a child process on a loopback port, started in order."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from core import config, settings
+from core.catalog import exporter, worker
+from core.errors import CLIError
+from stack.devserver import DevServer
+from stack.ports import wait_for_port
+from stack.process import Service
+from stack.prometheus import Alertmanager, Prometheus, scrape_config
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "alerts" / "generated"
+DASHBOARDS_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "generated"
+Say = Callable[[str], None]
+# A refresh makes about 40 rate-limited visibility calls: at 8 a second (10 back to back) it takes
+# about 4s on the dev server, well inside the deadline; every 10s so that the claims show soon
+# (the exporter's default is every 30s).
+EXPORTER_FLAGS = ("--refresh.interval", "10s", "--refresh.deadline", "9s",
+                  "--visibility.rate", "8", "--visibility.burst", "10")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoPorts:
+    temporal: int = settings.TEMPORAL_PORT
+    server_metrics: int = settings.SERVER_METRICS_PORT
+    bridge: int = settings.BRIDGE_PORT
+    worker_metrics: int = settings.WORKER_METRICS_PORT
+    exporter: int = settings.EXPORTER_PORT
+    prometheus: int = settings.PROMETHEUS_PORT
+    alertmanager: int = settings.ALERTMANAGER_PORT
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class DemoStack:
+    run_dir: Path
+    ports: DemoPorts
+    services: list[Service] = field(default_factory=list)
+    temporal: DevServer | None = None
+    prometheus: Prometheus | None = None
+    alertmanager: Alertmanager | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What every child reads through ``core.settings``."""
+        return {
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports.temporal}",
+            "TEMPORAL_NAMESPACE": settings.NAMESPACE,
+            "BRIDGE_ADDRESS": f"127.0.0.1:{self.ports.bridge}",
+            "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports.worker_metrics}",
+            "EXPORTER_ADDRESS": f"127.0.0.1:{self.ports.exporter}",
+        }
+
+    def _own(self, service: Service) -> Service:
+        """Owned before it starts: a Ctrl-C during its readiness wait still stops it."""
+        self.services.append(service)
+        return service
+
+    def _dictobs(self, name: str, port: int, *args: str) -> None:
+        service = self._own(Service(name, self.run_dir / f"{name.lower().replace(' ', '-')}.log"))
+        service.start(
+            [sys.executable, "-m", "dictobs.cli", *args],
+            lambda: wait_for_port("127.0.0.1", port, timeout=60, alive=lambda: service.running),
+            env=self.env,
+        )
+
+    def start(self, say: Say) -> None:
+        self._check_ports_free()
+        self.temporal = DevServer(
+            run_dir=self.run_dir, port=self.ports.temporal, metrics_port=self.ports.server_metrics
+        )
+        self._own(self.temporal.service)
+        self.temporal.start()
+        say(
+            f"  Temporal dev server   {self.temporal.address}   metrics {self.temporal.metrics_url}"
+        )
+        self._dictobs("Bridge simulator", self.ports.bridge, "bridge-sim", "serve",
+                      "--listen", self.env["BRIDGE_ADDRESS"])  # fmt: skip
+        say(f"  Bridge simulator      {self.env['BRIDGE_ADDRESS']}")
+        self._dictobs("Worker", self.ports.worker_metrics, "worker")
+        say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
+        self._dictobs("Exporter", self.ports.exporter, "exporter", *EXPORTER_FLAGS)
+        say(f"  Claim exporter        http://{self.env['EXPORTER_ADDRESS']}/metrics")
+        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager)
+        self._own(self.alertmanager.service)
+        self.alertmanager.start()
+        rules = sorted(RULES_DIR.glob("*.yaml"))
+        self.prometheus = Prometheus(
+            self.run_dir,
+            self.ports.prometheus,
+            scrape_config(
+                {  # the job names the committed rules select on
+                    config.DEFAULT.server_job: f"127.0.0.1:{self.ports.server_metrics}",
+                    config.DEFAULT.worker_job: self.env["WORKER_METRICS_ADDRESS"],
+                    config.DEFAULT.exporter_job: self.env["EXPORTER_ADDRESS"],
+                },
+                rule_files=rules,
+                alertmanager=self.alertmanager.address,
+            ),
+        )
+        self._own(self.prometheus.service)
+        self.prometheus.start()
+        say(f"  Prometheus            {self.prometheus.url}   ({len(rules)} rule files)")
+        say(f"  Alertmanager          http://{self.alertmanager.address}")
+
+    def _check_ports_free(self) -> None:
+        for name, port in self.ports.as_dict().items():
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    raise CLIError(
+                        f"port {port} ({name}) is in use: stop what listens there, or pass "
+                        f"--{name.replace('_', '-')}-port"
+                    )
+
+    def stopped(self) -> list[Service]:
+        """The parts that are no longer running."""
+        return [s for s in self.services if not s.running]
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+        self.services.clear()
+
+    def show(self, say: Say, since: float, timeout: float = 60.0) -> None:
+        """What Prometheus sees once the exporter has refreshed after ``since`` (unix time, when
+        the claims settled) and the worker's claims are scraped: targets, claims, rules, alerts."""
+        prom = self.prometheus
+        assert prom is not None, "start() first"
+        resolved = f"sum by (outcome) ({worker.CLAIMS_RESOLVED.name})"
+        open_ = f"sum by (status) ({exporter.CLAIMS_OPEN.name})"
+        # When the exporter's last successful refresh began, while it is up.
+        began = (
+            f"({exporter.EXPORTER_LAST_SUCCESS.name} - {exporter.EXPORTER_REFRESH_DURATION.name})"
+            f" and on() ({exporter.EXPORTER_UP.name} == 1)"
+        )
+        waits: dict[str, Callable[[], bool]] = {
+            "exporter refresh begun after the claims ran": lambda: any(
+                t >= since for _, t in prom.query(began)
+            ),
+            "resolved claims from the worker": lambda: bool(prom.query(resolved)),
+        }
+        deadline = time.monotonic() + timeout
+        late = list(waits)
+        while late and time.monotonic() < deadline:
+            time.sleep(1)
+            late = [what for what, done in waits.items() if not done()]
+        if not late:  # alerts as the rules see these samples, not as they saw the start-up
+            _wait_rule_evaluation(prom, after=time.time(), deadline=deadline)
+
+        say("\nWhat Prometheus sees:")
+        for what in late:
+            say(f"  after {timeout:.0f}s still no {what}: see the logs in {self.run_dir}/")
+        for job, up in sorted(prom.targets_up().items()):
+            say(f"  up{{job={job!r}}} = {int(up)}")
+        for metric in (exporter.EXPORTER_UP, exporter.EXPORTER_REFRESH_DURATION):
+            for _, value in prom.query(metric.name):
+                say(f"  {metric.name} = {value:.3g}")
+        shown = (
+            (worker.CLAIMS_RESOLVED.name, resolved, "outcome"),
+            (exporter.CLAIMS_OPEN.name, open_, "status"),
+        )
+        for name, expr, label in shown:
+            for labels, value in sorted(prom.query(expr), key=lambda s: s[0].get(label, "")):
+                say(f'  {name}{{{label}="{labels.get(label)}"}} = {value:g}')
+
+        groups = prom.rule_groups()
+        kinds = Counter(rule["type"] for group in groups for rule in group["rules"])
+        files = {group["file"] for group in groups}
+        say(
+            f"\nRules: {len(groups)} groups loaded from {len(files)} files: "
+            f"{kinds['alerting']} alerting rules, {kinds['recording']} recording rules"
+        )
+        alerts = Counter(
+            (a["state"], a["labels"]["alertname"], a["labels"].get("severity", "-"))
+            for a in prom.alerts()
+        )
+        say(f"Alerts: {sum(alerts.values())} pending or firing")
+        for (state, name, severity), count in sorted(alerts.items()):
+            times = f" x{count}" if count > 1 else ""
+            say(f"  {state:<8} {name} ({severity}){times}")
+        if any(state == "pending" for state, _, _ in alerts):
+            say("  (pending: the condition holds, not yet for as long as the rule's `for`)")
+
+    def where(self, say: Say, claim_id: str) -> None:
+        """Where to look and what to try while the demo stays up."""
+        prom = self.prometheus
+        assert prom is not None, "start() first"
+        temporal = self.env["TEMPORAL_ADDRESS"]
+        say(f"\nDashboards: {DASHBOARDS_DIR}/*.json  (make dashboards GRAFANA_URL=... pushes them)")
+        say(f"Prometheus: {prom.url}/alerts   Alertmanager: http://{self.alertmanager_address}")
+        say("Try:")
+        say(f"  dictobs claim status --temporal-address {temporal} --claim-id {claim_id}")
+        say(f"  dictobs claim decide --temporal-address {temporal} --claim-id {claim_id} --confirm")
+        say(f"  dictobs bridge-sim stats --address {self.env['BRIDGE_ADDRESS']}")
+
+    @property
+    def alertmanager_address(self) -> str:
+        return self.alertmanager.address if self.alertmanager else "-"
+
+
+def _wait_rule_evaluation(prom: Prometheus, after: float, deadline: float) -> None:
+    """Until every rule group has been evaluated since ``after`` (unix time), or ``deadline``."""
+
+    def evaluated(group: dict[str, Any]) -> bool:
+        return datetime.fromisoformat(group["lastEvaluation"]).timestamp() > after
+
+    while time.monotonic() < deadline:
+        if all(evaluated(g) for g in prom.rule_groups()):
+            return
+        time.sleep(1)
