@@ -91,7 +91,9 @@ def start(
     return service, laid, port
 
 
-@pytest.fixture(scope="session")
+# Per module: the pod and its dev server stop when the module's tests are done, not at the end of
+# the whole session, so they do not load the machine under the tests that follow.
+@pytest.fixture(scope="module")
 def example_pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPod]:
     root = tmp_path_factory.mktemp("pod")
     server = DevServer(run_dir=root / "temporal", port=free_port(), metrics_port=free_port())
