@@ -88,6 +88,8 @@ class PackConfig:
     runbook_url_pattern: str = "docs/runbook.md#%s"
     # Temporal Web UI, for the deployment (dictobs pack-config): the pattern gets the namespace.
     temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
+    # The Grafana folder the dashboards are pushed to and provisioned in.
+    dashboard_folder: str = "DICT observability"
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     @property

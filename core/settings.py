@@ -66,8 +66,22 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
         return None
     path = Path(value)
     if not path.is_file():
-        raise SettingsError(f"{name}={value}: no such file; point it at a readable PEM file")
+        raise SettingsError(f"{name}={value}: no such file; point it at a readable file")
     return path
+
+
+def _api_key(env: Mapping[str, str]) -> str | None:
+    """``TEMPORAL_API_KEY``, or the key read from the file ``TEMPORAL_API_KEY_FILE`` names (a
+    mounted Secret keeps the key out of the process environment)."""
+    key, path = env.get("TEMPORAL_API_KEY") or None, _path(env, "TEMPORAL_API_KEY_FILE")
+    if key and path:
+        raise SettingsError("TEMPORAL_API_KEY and TEMPORAL_API_KEY_FILE are both set: keep one")
+    if path is None:
+        return key
+    try:
+        return path.read_text().strip() or None
+    except (OSError, UnicodeDecodeError):
+        raise SettingsError(f"TEMPORAL_API_KEY_FILE={path}: cannot read it as text") from None
 
 
 def _host_port(env: Mapping[str, str], name: str, default: str) -> str:
@@ -95,7 +109,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tls_cert=cert,
         tls_key=key,
         tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
-        api_key=env.get("TEMPORAL_API_KEY") or None,
+        api_key=_api_key(env),
     )
     grafana = GrafanaSettings(
         url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,

@@ -2,5 +2,7 @@
 
 from pathlib import Path
 
+from core import config
+
 GENERATED = Path(__file__).resolve().parent / "generated"
-FOLDER = "DICT observability"
+FOLDER = config.DEFAULT.dashboard_folder

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from temporalio.client import Client
@@ -36,6 +37,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--metrics-address", help="serve /metrics on HOST:PORT (default: WORKER_METRICS_ADDRESS)"
     )
     w.add_argument("--no-metrics", action="store_true", help="run without any metrics")
+    w.add_argument(
+        "--ready-file",
+        type=Path,
+        help="create this file once polling and remove it when stopping (a readiness probe)",
+    )
     w.set_defaults(func=_worker)
 
     claim = sub.add_parser("claim", help="start, decide or inspect a claim")
@@ -164,7 +170,13 @@ def _worker(args: argparse.Namespace) -> int:
                 f"{conf.temporal.address}; Bridge {bridge}; {where}",
                 flush=True,
             )
-            await stop.wait()
+            if args.ready_file:
+                args.ready_file.write_text("polling\n")
+            try:
+                await stop.wait()
+            finally:
+                if args.ready_file:
+                    args.ready_file.unlink(missing_ok=True)
             print("stopping: running activities get a grace period", flush=True)
         print("worker stopped", flush=True)
 

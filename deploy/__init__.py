@@ -1,0 +1,1 @@
+"""Deployment: the jsonnet library, its environments and the manifests they render to."""
