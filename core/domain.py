@@ -50,6 +50,14 @@ class ClaimStatus(enum.StrEnum):
 
 
 TERMINAL_STATUSES = frozenset({ClaimStatus.COMPLETED, ClaimStatus.CANCELLED, ClaimStatus.EXPIRED})
+# The statuses of a claim still open at the Bridge.
+UNRESOLVED_STATUSES: tuple[ClaimStatus, ...] = tuple(
+    s for s in ClaimStatus if s not in TERMINAL_STATUSES
+)
+# The status attribute a claim workflow run leaves behind when it fails and hands the claim to
+# the run its retry policy starts: that run is not where the claim ended, so it is not counted
+# among the claims closed unresolved.
+HANDED_OVER = "HANDED_OVER"
 
 # The claim resolution period (DICT: 30 days): a claim nobody decides on is cancelled then.
 CLAIM_PERIOD = timedelta(days=30)

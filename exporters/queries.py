@@ -99,6 +99,19 @@ class ClaimQueries:
         """Open claims whose deadline has passed: the auto-cancel did not happen."""
         return f"{self.open_claims()} AND {self.deadline_attribute} < '{timestamp(moment)}'"
 
+    def closed_unresolved(self) -> str:
+        """Claims whose workflow closed while the claim was still open at the Bridge, one group
+        per execution status (one call). A run that handed its claim to a retry is not one.
+
+        >>> ClaimQueries(("C",)).closed_unresolved().split(" AND ")[2]
+        "DictClaimStatus IN ('OPEN', 'WAITING_RESOLUTION', 'CONFIRMED') GROUP BY ExecutionStatus"
+        """
+        statuses = ", ".join(_quoted(s.value) for s in domain.UNRESOLVED_STATUSES)
+        return (
+            f"{self._claims} AND ExecutionStatus != 'Running' "
+            f"AND {self.status_attribute} IN ({statuses}) GROUP BY ExecutionStatus"
+        )
+
     def closed_since(self, moment: datetime) -> str:
         """Claims closed after ``moment``, one group per execution status (one call)."""
         return (

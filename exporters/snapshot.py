@@ -28,6 +28,7 @@ class Snapshot:
     near_deadline: int
     overdue: int
     closed_by_outcome: dict[str, int]
+    closed_unresolved: dict[str, int]  # outcome → claims closed while open at the Bridge
     queues: dict[tuple[str, TaskType], QueueStats]
     oldest: age.Bracket | None = None  # where the oldest open claim was found, for the next take
 
@@ -70,6 +71,7 @@ async def take(
     near = await api.count(queries.deadline_between(now, now + config.near_deadline_window))
     overdue = await api.count(queries.deadline_before(now))
     groups = await api.count_groups(queries.closed_since(now - config.closed_window))
+    unresolved = await api.count_groups(queries.closed_unresolved())
     queues = {
         (name, kind): await api.describe_task_queue(name, kind)
         for name in config.task_queues
@@ -86,6 +88,11 @@ async def take(
         closed_by_outcome={
             label: groups.get(status, 0) for status, label in CLOSE_OUTCOMES.items()
         },
+        closed_unresolved={
+            label: unresolved.get(status, 0)
+            for status, label in CLOSE_OUTCOMES.items()
+            if status not in ("Completed", "ContinuedAsNew")
+        },
         queues=queues,
         oldest=bracket,
     )
@@ -101,7 +108,7 @@ def planned_calls(config: ExporterConfig) -> dict[str, int]:
         + age.max_search_calls(
             config.age_thresholds, config.oldest_resolution, config.oldest_max_age
         )
-        + 3  # near deadline, overdue, closed by outcome
+        + 4  # near deadline, overdue, closed by outcome, closed unresolved
     )
     return {COUNT: counts, DESCRIBE: len(TaskType) * len(config.task_queues)}
 

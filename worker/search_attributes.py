@@ -49,6 +49,11 @@ def initial_updates(claim: ClaimInput, deadline: datetime) -> list[SearchAttribu
     return [pair.key.value_set(pair.value) for pair in initial(claim, deadline)]
 
 
+def handed_over() -> list[SearchAttributeUpdate[Any]]:
+    """What a failing run leaves behind when its retry takes the claim over."""
+    return [STATUS.value_set(domain.HANDED_OVER)]
+
+
 def status_update(status: ClaimStatus) -> list[SearchAttributeUpdate[Any]]:
     return [STATUS.value_set(status.value)]
 

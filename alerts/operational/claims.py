@@ -24,6 +24,14 @@ def past_deadline(cfg: PackConfig) -> str:
     return f"max by ({cfg.by('namespace')}) ({overdue}) > 0"
 
 
+def closed_unresolved(cfg: PackConfig) -> str:
+    """Claims that closed unresolved in the last hour: the count grew since an hour ago. The
+    count itself stays up for as long as visibility keeps the closed workflows (days), so the
+    alert is on its growth and the dashboard shows the total."""
+    count = sel(exporter.CLAIMS_CLOSED_UNRESOLVED, **cfg.namespace_labels(cfg.exporter_job))
+    return f"max by ({cfg.by('namespace', 'outcome')}) ({count} - {count} offset 1h) > 0"
+
+
 def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-claims",
@@ -52,6 +60,19 @@ def group(cfg: PackConfig) -> Group:
                 description=(
                     "{{ $value | humanize }} claims in namespace {{ $labels.namespace }} are "
                     "still open after their deadline: the automatic resolution did not happen."
+                ),
+            ),
+            alert(
+                cfg,
+                "ClaimWorkflowClosedUnresolved",
+                closed_unresolved(cfg),
+                for_="5m",
+                severity="critical",
+                summary="A claim's workflow closed while the claim was still open at the Bridge.",
+                description=(
+                    "{{ $value | humanize }} claims in namespace {{ $labels.namespace }} closed "
+                    "({{ $labels.outcome }}) in the last hour without being resolved: nothing "
+                    "will cancel them at their deadline."
                 ),
             ),
         ],

@@ -57,6 +57,14 @@ CLAIMS_CLOSED_RECENT = _m(
     "Claims closed within the lookback window, by outcome (cached).",
     (*_NS, "outcome", "window"),
 )
+CLAIMS_CLOSED_UNRESOLVED = _m(
+    "dict_claims_closed_unresolved",
+    G,
+    "Claims whose workflow closed (failed, timed out, terminated, cancelled) while the claim was "
+    "still open at the Bridge, by how the execution closed; within visibility retention "
+    "(cached).",
+    (*_NS, "outcome"),
+)
 # Not ``..._backlog_count``: a gauge ending in ``_count`` fails ``promtool check metrics`` (the
 # suffix belongs to histograms and summaries).
 TASK_QUEUE_BACKLOG = _m(
@@ -135,6 +143,7 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     CLAIMS_NEAR_DEADLINE,
     CLAIMS_OVERDUE,
     CLAIMS_CLOSED_RECENT,
+    CLAIMS_CLOSED_UNRESOLVED,
     TASK_QUEUE_BACKLOG,
     TASK_QUEUE_BACKLOG_AGE,
     TASK_QUEUE_ADD_RATE,

@@ -16,8 +16,10 @@ class DeadlineCollector:
         dict_claims_overdue{namespace="dict"} 0
         dict_claims_closed_recent{namespace="dict",outcome="completed",window="5m"} 12
         dict_claims_closed_recent{namespace="dict",outcome="failed",window="5m"} 0
+        dict_claims_closed_unresolved{namespace="dict",outcome="timed_out"} 0
 
-    ``dict_claims_overdue`` above 0 is the most serious signal: a claim outlived its deadline.
+    ``dict_claims_overdue`` above 0 is the most serious signal: a claim outlived its deadline;
+    ``dict_claims_closed_unresolved`` above 0 is its twin: a claim nobody is working on any more.
     """
 
     def __init__(self, state: StateSource, config: ExporterConfig) -> None:
@@ -39,3 +41,7 @@ class DeadlineCollector:
         for outcome, count in snapshot.closed_by_outcome.items():
             closed.add_metric([self.namespace, outcome, self.closed_window], count)
         yield closed
+        unresolved = family(cat.CLAIMS_CLOSED_UNRESOLVED)
+        for outcome, count in snapshot.closed_unresolved.items():
+            unresolved.add_metric([self.namespace, outcome], count)
+        yield unresolved

@@ -62,6 +62,9 @@ async def seeded(client: Client) -> dict[str, datetime]:
         await start_claim(client, workflow_type="MonitorStatusWorkflow")
     closed = await start_claim(client, "OPEN", now + 10 * HOUR)
     await client.get_workflow_handle(closed).terminate("test")
+    # A run that failed and handed its claim to its retry: closed, but not a claim left open.
+    handed_over = await start_claim(client, "HANDED_OVER", now + 10 * HOUR)
+    await client.get_workflow_handle(handed_over).terminate("test")
     await asyncio.sleep(1.5)  # visibility is eventually consistent
     return {"seeded_at": now, "young_at": young_at}
 
@@ -90,8 +93,11 @@ async def test_a_refresh_counts_claims_by_status_type_age_and_deadline(server, c
     # Deadlines are relative to seeding time; "now" is ~4 s later, far from any boundary.
     assert snap.overdue == 1
     assert snap.near_deadline == 2
-    assert snap.closed_by_outcome["terminated"] == 1
+    assert snap.closed_by_outcome["terminated"] == 2
     assert snap.closed_by_outcome["completed"] == 0
+    assert snap.closed_unresolved == {
+        "failed": 0, "cancelled": 0, "terminated": 1, "timed_out": 0,
+    }  # fmt: skip
 
 
 async def test_the_next_refresh_gives_the_same_numbers_with_fewer_calls(server, client, seeded):

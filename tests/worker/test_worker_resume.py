@@ -11,7 +11,7 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from worker_support import monitors_closed, new_claim, wait_for_status
 
-from core.domain import CLAIM_PERIOD
+from core.domain import CLAIM_PERIOD, HANDED_OVER
 from worker import search_attributes
 from worker.bridge.api import CancelReason, ClaimStatus
 from worker.bridge.simulator import Simulator
@@ -45,6 +45,10 @@ async def _ended(client: Client, handle: WorkflowHandle, *, retried: bool = True
     assert desc.typed_search_attributes.get(search_attributes.STATUS) == state.status.value
     assert desc.close_time is not None
     assert desc.close_time - desc.start_time < EXECUTION_TIMEOUT
+    if retried:  # the failed run is marked so that it does not count as a claim left open
+        first = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+        first_attrs = (await first.describe()).typed_search_attributes
+        assert first_attrs.get(search_attributes.STATUS) == HANDED_OVER
     await monitors_closed(client, _claim_id(handle))
     return state
 

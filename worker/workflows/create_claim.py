@@ -105,7 +105,11 @@ class CreateClaimWorkflow:
             # The next run starts its own monitor: this one must not outlive the run.
             if self._monitor is not None:
                 await self._stop_monitor(self._monitor)
-            raise self._run_failure(err) from err
+            failure = self._run_failure(err)
+            if _will_retry(failure):
+                # Not where the claim ends: kept out of the claims closed unresolved.
+                workflow.upsert_search_attributes(search_attributes.handed_over())
+            raise failure from err
 
         try:
             await call(NOTIFY_USERS, NotifyRequest(claim.claim_id, self._confirmed()), type(None))
@@ -297,6 +301,17 @@ class CreateClaimWorkflow:
     @workflow.query(name=STATUS_QUERY)
     def state(self) -> ClaimState:
         return ClaimState(self._status, self._deadline, self._outcome)
+
+
+def _will_retry(failure: BaseException) -> bool:
+    """Whether the workflow retry policy starts another run after this failure."""
+    if not isinstance(failure, ApplicationError) or failure.non_retryable:
+        return False
+    info = workflow.info()
+    policy = info.retry_policy
+    if policy is None:
+        return False
+    return policy.maximum_attempts == 0 or info.attempt < policy.maximum_attempts
 
 
 def _monitor_id(claim_id: str, attempt: int) -> str:
