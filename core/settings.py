@@ -93,6 +93,20 @@ def _host_port(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def temporal_address_variable(env: Mapping[str, str]) -> str:
+    """Which variable names the frontend: ``TEMPORAL_ADDRESS``, or the specification's
+    ``TEMPORAL_HOST`` (§3.2) when only that one is set.
+
+    >>> temporal_address_variable({"TEMPORAL_HOST": "a:1", "TEMPORAL_ADDRESS": "b:2"})
+    'TEMPORAL_ADDRESS'
+    >>> temporal_address_variable({"TEMPORAL_HOST": "temporal-frontend:7233"})
+    'TEMPORAL_HOST'
+    """
+    if not env.get("TEMPORAL_ADDRESS") and env.get("TEMPORAL_HOST"):
+        return "TEMPORAL_HOST"
+    return "TEMPORAL_ADDRESS"
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``env`` (the process environment by default)."""
     env = os.environ if env is None else env
@@ -102,7 +116,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together for mTLS: set both or neither"
         )
     temporal = TemporalSettings(
-        address=_host_port(env, "TEMPORAL_ADDRESS", TemporalSettings.address),
+        address=_host_port(env, temporal_address_variable(env), TemporalSettings.address),
         namespace=env.get("TEMPORAL_NAMESPACE") or NAMESPACE,
         task_queue=env.get("TEMPORAL_TASK_QUEUE") or TASK_QUEUE,
         tls_ca=_path(env, "TEMPORAL_TLS_CA"),

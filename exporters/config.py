@@ -72,9 +72,10 @@ def load(
     if config_file is not None:
         values.update(_read_yaml(config_file))
     for s in SETTINGS:
-        if s.env and env and env.get(s.env):
-            raw = env[s.env]
-            values[s.key] = _Value((raw,) if s.kind is Kind.NAMES else raw, s.env)
+        name = next((n for n in (s.env, s.env_alias) if n and env and env.get(n)), None)
+        if name is not None and env is not None:
+            raw = env[name]
+            values[s.key] = _Value((raw,) if s.kind is Kind.NAMES else raw, name)
     for key, raw in (flags or {}).items():
         if raw is not None:
             values[key] = _Value(raw, BY_KEY[key].flag)

@@ -36,6 +36,8 @@ def settings_table() -> str:
     for s in SETTINGS:
         default = ", ".join(s.default) if isinstance(s.default, tuple) else s.default
         env = f"`{s.env}`" if s.env else "—"
+        if s.env_alias:
+            env += f" (or `{s.env_alias}`)"
         shown = f"`{default}`" if default else "unset"
         rows.append(f"| `{s.flag}` | `{s.key}` | {env} | {shown} | {_cell(s.help)} |")
     return "\n".join(rows) + "\n"

@@ -32,6 +32,7 @@ class Setting:
     help: str
     env: str | None = None
     flag_override: str | None = None
+    env_alias: str | None = None  # read when ``env`` is not set (the specification's name)
 
     @property
     def flag(self) -> str:
@@ -51,6 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
         f"localhost:{settings.TEMPORAL_PORT}",
         "Temporal frontend",
         "TEMPORAL_ADDRESS",
+        env_alias="TEMPORAL_HOST",
     ),
     Setting("temporal.namespace", Kind.TEXT, settings.NAMESPACE, "namespace", "TEMPORAL_NAMESPACE"),
     Setting(
