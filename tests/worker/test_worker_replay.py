@@ -14,6 +14,7 @@ from temporalio.worker import Replayer
 
 from worker.workflows import WORKFLOWS
 from worker.workflows.create_claim import MONITOR_PATCH
+from worker.workflows.notice import NOTICE_PATCH
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -64,3 +65,16 @@ def test_histories_cover_both_sides_of_the_monitor_patch():
     for path in after:
         assert _patches(path) == {MONITOR_PATCH}, path.name
         assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" in _event_types(path)
+
+
+def test_histories_cover_both_sides_of_the_resolved_notice_patch():
+    # Complete, cancel and expire tell the claim's workflow since NOTICE_PATCH; their histories
+    # recorded before it have no marker and no signal, and replay on the old branch.
+    resolving = ("complete_claim", "cancel_claim", "expire_completion")
+    for name in resolving:
+        before = HISTORIES[0].parent / f"{name}.json"
+        after = HISTORIES[0].parent / f"{name}.noticed.json"
+        assert NOTICE_PATCH not in _patches(before), name
+        assert "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" not in _event_types(before)
+        assert _patches(after) == {NOTICE_PATCH}, name
+        assert "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" in _event_types(after)
