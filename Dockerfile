@@ -14,7 +14,10 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/dictobs
 COPY pyproject.toml README.md ./
+COPY core ./core
+COPY toolkit ./toolkit
 COPY dictobs ./dictobs
+COPY stack ./stack
 COPY worker ./worker
 COPY exporters ./exporters
 COPY alerts ./alerts
