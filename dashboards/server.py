@@ -8,7 +8,9 @@ namespace is known, so request panels filter on the selected namespace.
 
 from __future__ import annotations
 
+from core import config
 from core.catalog import server
+from dashboards import thresholds
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import IDLE, NS, RANGE, or_zero, quantile, rate, ratio, series, variables
 
@@ -16,7 +18,6 @@ UID = "dict-temporal-server"
 FRONTEND = (NS, 'service_name="frontend"')
 # Long polls wait up to a minute by design; they would drown every latency percentile.
 NOT_LONG_POLL = 'operation!~"Poll.*"'
-ERROR_RATIO_STEPS = (Step("green"), Step("orange", 0.01), Step("red", 0.05))
 
 
 def _frontend() -> Row:
@@ -60,12 +61,14 @@ def _frontend() -> Row:
             Panel(
                 Kind.TIMESERIES,
                 "Frontend error ratio by operation",
-                "Share of requests that failed, by operation. Orange from 1%, red from 5%: "
-                "find the error type on the left and the matching persistence errors.",
+                "Share of requests that failed, by operation. Red from "
+                f"{config.current().thresholds.frontend_error_ratio:.0%}, where "
+                "TemporalFrontendErrorRatioHigh pages: find the error type on the left and the "
+                "matching persistence errors.",
                 "percentunit",
                 (Query(ratio(or_zero(errors, requests), requests), "{{operation}}"),),
                 width=8,
-                thresholds=ERROR_RATIO_STEPS,
+                thresholds=thresholds.frontend_errors(),
                 min=0,
                 no_value=IDLE,
             ),
@@ -99,9 +102,10 @@ def _persistence() -> Row:
             Panel(
                 Kind.TIMESERIES,
                 "Persistence latency p99 by operation",
-                "99th percentile latency of database calls by service and operation. Above "
-                "100 ms history and matching slow down and every API call with them: check the "
-                "database's load and connections.",
+                "99th percentile latency of database calls by service and operation. Orange "
+                f"from {config.current().thresholds.persistence_p99_seconds:g} s, where "
+                "TemporalPersistenceLatencyHigh warns: history and matching slow down and every "
+                "API call with them; check the database's load and connections.",
                 "s",
                 (
                     Query(
@@ -111,7 +115,7 @@ def _persistence() -> Row:
                         "{{service_name}} {{operation}}",
                     ),
                 ),
-                thresholds=(Step("green"), Step("orange", 0.05), Step("red", 0.1)),
+                thresholds=thresholds.persistence_latency(),
             ),
             Panel(
                 Kind.TIMESERIES,

@@ -10,6 +10,7 @@ and splits it in partitions; the panels sum over the partitions.
 
 from __future__ import annotations
 
+from core import config
 from core.catalog import Metric, Source, exporter, sdk, server
 from dashboards import thresholds
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
@@ -163,11 +164,13 @@ def _rates() -> Row:
                 Kind.TIMESERIES,
                 "Sync match rate",
                 "Share of dispatched tasks handed straight to a waiting poller instead of "
-                "going through the backlog. Below 90% workers are not polling fast enough: "
-                "add pollers or workers.",
+                "going through the backlog. Orange below "
+                f"{config.current().thresholds.sync_match_ratio:.0%}, where "
+                "TemporalSyncMatchRateLow warns: workers are not polling fast enough; add "
+                "pollers or workers.",
                 "percentunit",
                 (Query(ratio(or_zero(sync, polls), polls), "{{taskqueue}} {{task_type}}"),),
-                thresholds=(Step("red"), Step("orange", 0.9), Step("green", 0.99)),
+                thresholds=thresholds.sync_match(),
                 min=0,
                 max=1,
                 no_value=IDLE,

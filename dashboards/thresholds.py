@@ -34,3 +34,27 @@ def bridge_errors(cfg: config.PackConfig | None = None) -> tuple[Step, ...]:
     """Bridge error ratio: orange from 1%, red at the DictBridgeErrorRatioHigh ratio."""
     t = (cfg or config.current()).thresholds
     return (Step("green"), Step("orange", 0.01), Step("red", t.bridge_error_ratio))
+
+
+def frontend_errors(cfg: config.PackConfig | None = None) -> tuple[Step, ...]:
+    """Frontend error ratio: red at the TemporalFrontendErrorRatioHigh ratio (a page)."""
+    t = (cfg or config.current()).thresholds
+    return (Step("green"), Step("red", t.frontend_error_ratio))
+
+
+def persistence_latency(cfg: config.PackConfig | None = None) -> tuple[Step, ...]:
+    """Persistence p99: orange at the TemporalPersistenceLatencyHigh latency (a warning)."""
+    t = (cfg or config.current()).thresholds
+    return (Step("green"), Step("orange", t.persistence_p99_seconds))
+
+
+def sync_match(cfg: config.PackConfig | None = None) -> tuple[Step, ...]:
+    """Sync match rate: orange below the TemporalSyncMatchRateLow ratio (a warning)."""
+    t = (cfg or config.current()).thresholds
+    return (Step("orange"), Step("green", t.sync_match_ratio))
+
+
+def activity_failures(cfg: config.PackConfig | None = None) -> tuple[Step, ...]:
+    """Activity failure ratio: orange from 1%, red at the TemporalActivityRetryRateHigh ratio."""
+    t = (cfg or config.current()).thresholds
+    return (Step("green"), Step("orange", 0.01), Step("red", t.activity_retry_ratio))

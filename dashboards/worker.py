@@ -7,6 +7,7 @@ of our claim metrics), with the labels the SDK really puts on it.
 
 from __future__ import annotations
 
+from core import config
 from core.catalog import sdk, worker
 from dashboards import thresholds
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
@@ -153,12 +154,14 @@ def _activities() -> Row:
             Panel(
                 Kind.TIMESERIES,
                 "Activity failure ratio by type",
-                "Failed attempts over all attempts, by activity. Orange from 1%, red from 5%: "
-                "read the failure reasons in 'Activity retries' and the Bridge errors.",
+                "Failed attempts over all attempts, by activity. Orange from 1%, red from "
+                f"{config.current().thresholds.activity_retry_ratio:.0%}, where "
+                "TemporalActivityRetryRateHigh fires: read the failure reasons in 'Activity "
+                "retries' and the Bridge errors.",
                 "percentunit",
                 (Query(ratio(or_zero(failed, attempts), attempts), "{{activity_type}}"),),
                 width=8,
-                thresholds=RATIO_STEPS,
+                thresholds=thresholds.activity_failures(),
                 min=0,
                 no_value=IDLE,
             ),

@@ -39,17 +39,29 @@ def _steps(models, title):
     ]
 
 
-def test_a_panel_turns_red_at_the_number_its_alert_fires_on():
+T = config.DEFAULT.thresholds
+
+
+@pytest.mark.parametrize(
+    ("alert", "number", "panel", "colour"),
+    [
+        ("TemporalTaskQueueBacklogHigh", T.backlog_tasks,
+         "Backlog count (exporter, DescribeTaskQueue)", "red"),
+        ("TemporalFrontendErrorRatioHigh", T.frontend_error_ratio,
+         "Frontend error ratio by operation", "red"),
+        ("TemporalPersistenceLatencyHigh", T.persistence_p99_seconds,
+         "Persistence latency p99 by operation", "orange"),
+        ("TemporalSyncMatchRateLow", T.sync_match_ratio, "Sync match rate", "green"),
+        ("TemporalActivityRetryRateHigh", T.activity_retry_ratio,
+         "Activity failure ratio by type", "red"),
+    ],
+)  # fmt: skip
+def test_a_panel_changes_colour_at_the_number_its_alert_fires_on(alert, number, panel, colour):
+    # A "below is bad" panel (sync match) turns green at the alert's number: orange below it.
     rules = yaml.safe_load((generate.GENERATED_DIR / "operational-alerts.yaml").read_text())
-    backlog = next(
-        r
-        for g in rules["groups"]
-        for r in g["rules"]
-        if r.get("alert") == "TemporalTaskQueueBacklogHigh"
-    )
-    limit = config.DEFAULT.thresholds.backlog_tasks
-    assert f"> {limit}" in backlog["expr"]
-    assert ("red", limit) in _steps(build.models(), "Backlog count (exporter, DescribeTaskQueue)")
+    rule = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == alert)
+    assert re.search(rf"[<>] {re.escape(f'{number:g}')}\b", rule["expr"]), rule["expr"]
+    assert (colour, number) in _steps(build.models(), panel)
 
 
 def test_overrides_reach_the_rules_and_the_panels(site, tmp_path, capsys):
