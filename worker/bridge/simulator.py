@@ -8,11 +8,6 @@ In tests (asyncio)::
             ...
         assert sim.calls("CreateClaim") == 2
 
-From a synchronous program (the demo, benchmarks) the same server runs in a thread::
-
-    with SimulatorThread("127.0.0.1:0") as sim:
-        print(sim.address)
-
 ``dictobs bridge-sim serve`` runs it as a process; faults are then set over the admin service.
 """
 
@@ -25,12 +20,12 @@ import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from types import TracebackType
 from typing import Any, NoReturn, TypeVar
 
 import grpc
 from grpc import aio
 
+from core import addresses
 from worker import validation
 from worker.bridge import api, wire
 from worker.bridge.admin import Stats, fault_from_pb, fault_to_pb, stats_to_pb
@@ -229,11 +224,12 @@ class _AdminService(pb_grpc.BridgeSimulatorAdminServicer):
 
 def _check_bindable(listen: str) -> None:
     """Fail with a clear OSError before gRPC would log its own multi-line bind error."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise OSError(f"cannot listen on {listen}: expected HOST:PORT")
     try:
-        infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+        host, port = addresses.parse(listen, any_port=True)
+    except ValueError:
+        raise OSError(f"cannot listen on {listen}: expected HOST:PORT") from None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
         raise OSError(f"cannot listen on {listen}: {err.strerror}") from None
     family, kind, proto, _, sockaddr = infos[0]
@@ -272,71 +268,3 @@ async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncI
         yield sim
     finally:
         await server.stop(grace=0.2)
-
-
-class SimulatorThread:
-    """:func:`run_simulator` on its own event loop in a daemon thread, for synchronous code.
-
-    ``start()`` returns the :class:`Simulator` once it listens; its methods are thread-safe.
-    """
-
-    def __init__(self, listen: str = "127.0.0.1:0", *, seed: int = 0) -> None:
-        self._listen = listen
-        self._seed = seed
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._error: BaseException | None = None
-        self.simulator: Simulator | None = None
-
-    @property
-    def address(self) -> str:
-        if self.simulator is None:
-            raise RuntimeError("the simulator thread is not started")
-        return self.simulator.address
-
-    def start(self, timeout: float = 10.0) -> Simulator:
-        self._thread = threading.Thread(target=self._run, name="bridge-simulator", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise TimeoutError(f"bridge simulator did not start on {self._listen} in {timeout}s")
-        if self._error is not None:
-            raise self._error
-        assert self.simulator is not None
-        return self.simulator
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop serving and wait for the thread; a no-op when not running."""
-        if self._thread is None:
-            return
-        if self._thread.is_alive() and self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
-        self._thread = None
-
-    def __enter__(self) -> Simulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as err:  # handed to start(); the thread must not die silently
-            self._error = err
-            self._ready.set()
-
-    async def _serve(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with run_simulator(self._listen, seed=self._seed) as sim:
-            self.simulator = sim
-            self._ready.set()
-            await self._stop.wait()
