@@ -20,7 +20,9 @@ from temporalio.runtime import Runtime
 from core import settings as settings_mod
 from core.errors import CLIError
 from core.temporal_client import connect
+from worker.bridge.tls import channel_credentials, client_certificate_expiry
 from worker.main import running_worker
+from worker.metrics import certificate_expiry
 from worker.model import ClaimInput
 from worker.runtime import make_runtime
 from worker.starter import ClaimError, claim_status, decide_claim, start_claim, validate_claim
@@ -141,6 +143,9 @@ def _status(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     conf = _settings(args)
     bridge = args.bridge_address or conf.bridge_address
+    # Certificate files are checked before anything starts: a wrong one is a one-line error.
+    channel_credentials(conf.bridge_tls)
+    cert_expiry = client_certificate_expiry(conf.bridge_tls)
     metrics_address = (
         None if args.no_metrics else args.metrics_address or conf.worker_metrics_address
     )
@@ -151,6 +156,7 @@ def _worker(args: argparse.Namespace) -> int:
             f"cannot serve metrics on {metrics_address}: {err}; set WORKER_METRICS_ADDRESS "
             "or --metrics-address to a free HOST:PORT"
         ) from None
+    certificate_expiry(runtime.metric_meter, cert_expiry)
 
     async def main() -> None:
         client = await _connect(conf, runtime)
@@ -159,15 +165,17 @@ def _worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         where = f"metrics on http://{metrics_address}/metrics" if metrics_address else "no metrics"
+        bridge_mode = "plaintext" if conf.bridge_tls.plaintext else "mTLS" if cert_expiry else "TLS"
         async with running_worker(
             client,
             bridge,
             task_queue=conf.temporal.task_queue,
             metrics=metrics_address is not None,
+            bridge_tls=conf.bridge_tls,
         ):
             print(
                 f"worker polling {conf.temporal.task_queue} in {conf.temporal.namespace} at "
-                f"{conf.temporal.address}; Bridge {bridge}; {where}",
+                f"{conf.temporal.address}; Bridge {bridge} ({bridge_mode}); {where}",
                 flush=True,
             )
             if args.ready_file:

@@ -26,6 +26,7 @@ from core import domain
 from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric
+from core.settings import PLAINTEXT
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
@@ -59,7 +60,7 @@ async def stack(dev_server: DevServer) -> AsyncIterator[Stack]:
     queue = f"dict-task-queue-{uuid.uuid4().hex[:8]}"
     async with (
         run_simulator("127.0.0.1:0") as sim,
-        running_worker(client, sim.address, task_queue=queue),
+        running_worker(client, sim.address, task_queue=queue, bridge_tls=PLAINTEXT),
     ):
         yield Stack(client, sim, queue, f"http://127.0.0.1:{port}/metrics", dev_server)
 
@@ -313,6 +314,7 @@ async def test_cli_worker_serves_metrics_and_stops_on_sigterm(stack):
         "TEMPORAL_ADDRESS": stack.server.address,
         "TEMPORAL_TASK_QUEUE": f"cli-{uuid.uuid4().hex[:8]}",
         "BRIDGE_ADDRESS": stack.sim.address,
+        "BRIDGE_PLAINTEXT": "true",
         "WORKER_METRICS_ADDRESS": metrics,
     }
     proc = await asyncio.create_subprocess_exec(

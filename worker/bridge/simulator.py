@@ -38,6 +38,7 @@ from worker.bridge.faults import Fault, FaultBook, Verdict
 from worker.bridge.ledger import Ledger
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
+from worker.bridge.tls import ServerTLS, server_credentials
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -247,8 +248,11 @@ def _check_bindable(listen: str) -> None:
 
 
 @asynccontextmanager
-async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncIterator[Simulator]:
-    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits.
+async def run_simulator(
+    listen: str = "127.0.0.1:0", *, seed: int = 0, tls: ServerTLS | None = None
+) -> AsyncIterator[Simulator]:
+    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits, in
+    plaintext or, with ``tls``, TLS (mTLS when ``tls.client_ca`` is set).
 
     OSError naming ``listen`` when it cannot be bound.
     """
@@ -260,14 +264,18 @@ async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncI
     pb_grpc.add_BridgeSimulatorAdminServicer_to_server(_AdminService(sim), server)  # type: ignore[no-untyped-call]
     host, _, _ = listen.rpartition(":")
     try:
-        port = server.add_insecure_port(listen)
+        if tls is None:
+            port = server.add_insecure_port(listen)
+        else:
+            port = server.add_secure_port(listen, server_credentials(tls))
     except RuntimeError:
         port = 0
     if port == 0:  # grpc raises or returns 0, depending on the version
         raise OSError(f"cannot listen on {listen}: the port is in use or the host is not local")
     sim.address = f"{host}:{port}"
     await server.start()
-    log.info("bridge simulator listening on %s", sim.address)
+    mode = "plaintext" if tls is None else "mTLS" if tls.client_ca else "TLS"
+    log.info("bridge simulator listening on %s (%s)", sim.address, mode)
     try:
         yield sim
     finally:
@@ -280,9 +288,12 @@ class SimulatorThread:
     ``start()`` returns the :class:`Simulator` once it listens; its methods are thread-safe.
     """
 
-    def __init__(self, listen: str = "127.0.0.1:0", *, seed: int = 0) -> None:
+    def __init__(
+        self, listen: str = "127.0.0.1:0", *, seed: int = 0, tls: ServerTLS | None = None
+    ) -> None:
         self._listen = listen
         self._seed = seed
+        self._tls = tls
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -336,7 +347,7 @@ class SimulatorThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        async with run_simulator(self._listen, seed=self._seed) as sim:
+        async with run_simulator(self._listen, seed=self._seed, tls=self._tls) as sim:
             self.simulator = sim
             self._ready.set()
             await self._stop.wait()
