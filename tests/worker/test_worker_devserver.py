@@ -281,10 +281,12 @@ async def _cli(stack: Stack, *args: str) -> tuple[int, str, str]:
     return proc.returncode or 0, out.decode(), err.decode()
 
 
-async def test_cli_starts_decides_and_reports_a_claim(stack):
+async def test_cli_starts_decides_and_reports_a_claim(stack, tmp_path):
     claim = new_claim()
+    key_file = tmp_path / "key"
+    key_file.write_text(claim.entry_key + "\n")
     code, out, err = await _cli(
-        stack, "claim", "start", "--claim-id", claim.claim_id, "--key", claim.entry_key,
+        stack, "claim", "start", "--claim-id", claim.claim_id, "--key-file", str(key_file),
         "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb,
     )  # fmt: skip
     assert (code, out.strip()) == (0, claim_workflow_id(claim.claim_id)), err
@@ -299,7 +301,7 @@ async def test_cli_starts_decides_and_reports_a_claim(stack):
     assert "status: COMPLETED" in out and "deadline: " in out
 
     code, out, err = await _cli(
-        stack, "claim", "start", "--claim-id", claim.claim_id, "--key", claim.entry_key,
+        stack, "claim", "start", "--claim-id", claim.claim_id, "--key-file", str(key_file),
         "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb,
     )  # fmt: skip
     assert code == 2 and "already started" in err and claim.entry_key not in err

@@ -24,6 +24,7 @@ import grpc
 from google.protobuf.message import Message
 from grpc import aio
 
+from core.pii import scrub
 from core.settings import BridgeTLS
 from worker import validation
 from worker.bridge import api, wire
@@ -187,7 +188,7 @@ def _domain_error(
     for key, value in pairs:
         if key == wire.ERROR_TYPE_KEY:
             error_type = value if isinstance(value, str) else value.decode()
-    details = err.details() or ""
+    details = scrub(err.details() or "", keep=(claim_id,))
     if err.code() is grpc.StatusCode.UNAVAILABLE:
         reason = _tls.explain_failure(details, conf)
         if reason is not None:  # one line naming the setting, not gRPC's multi-line report
