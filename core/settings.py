@@ -136,8 +136,9 @@ def _check_temporal_tls(temporal: TemporalSettings) -> None:
     connection in plaintext while the operator believes it verified."""
     if temporal.tls_server_name and not temporal.tls_enabled:
         raise SettingsError(
-            "TEMPORAL_TLS_SERVER_NAME is set but TLS is not: set TEMPORAL_TLS_CA (or the client "
-            "certificate, or an API key) to connect with TLS, or unset TEMPORAL_TLS_SERVER_NAME"
+            f"TEMPORAL_TLS_SERVER_NAME={temporal.tls_server_name}: a server name without TLS "
+            "would leave the connection in plaintext; set TEMPORAL_TLS_CA (or a client "
+            "certificate, or an API key) to connect with TLS, or unset the server name"
         )
 
 

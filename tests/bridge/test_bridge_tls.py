@@ -150,7 +150,7 @@ def test_settings_read_the_bridge_tls_variables(pki: Pki) -> None:
         ({"BRIDGE_TLS_CA": "/nonexistent/ca.crt"}, "^BRIDGE_TLS_CA=/nonexistent/ca.crt: no such"),
         (
             {"TEMPORAL_TLS_SERVER_NAME": "temporal.test"},
-            "^TEMPORAL_TLS_SERVER_NAME is set but TLS is not",
+            "^TEMPORAL_TLS_SERVER_NAME=temporal.test: a server name without TLS",
         ),
     ],
 )
