@@ -33,6 +33,7 @@ from typing import Any
 
 import bcrypt
 import yaml
+from cryptography import x509
 
 from exporters.config import ConfigError
 
@@ -51,6 +52,7 @@ _CLIENT_AUTH = {
 @dataclass
 class WebConfig:
     ssl_context: ssl.SSLContext | None = None
+    cert_not_after: float | None = None  # Unix time the served certificate expires
     users: dict[str, bytes] = field(default_factory=dict, repr=False)  # user → bcrypt hash
     # bcrypt is slow on purpose; remember digests of credentials already checked so that a
     # scrape every 15 s does not cost a bcrypt round each time.
@@ -128,14 +130,25 @@ def load(path: Path | None, origin: str = "--web.config.file") -> WebConfig:
         )
     config = WebConfig()
     if doc.get("tls_server_config") is not None:
-        config.ssl_context = _ssl_context(doc["tls_server_config"], where, path.parent)
+        config.ssl_context, cert = _ssl_context(doc["tls_server_config"], where, path.parent)
+        config.cert_not_after = _not_after(cert, where)
     if doc.get("basic_auth_users") is not None:
         config.users = _users(doc["basic_auth_users"], where)
         config._fixed_hash()  # at load, so the first unknown user costs no more than others
     return config
 
 
-def _ssl_context(tls: Any, where: str, base: Path) -> ssl.SSLContext:
+def _not_after(cert: Path, where: str) -> float:
+    try:
+        loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+    except (OSError, ValueError):
+        raise ConfigError(
+            f"{where}: tls_server_config.cert_file={cert}: not a PEM certificate"
+        ) from None
+    return loaded.not_valid_after_utc.timestamp()
+
+
+def _ssl_context(tls: Any, where: str, base: Path) -> tuple[ssl.SSLContext, Path]:
     if not isinstance(tls, dict):
         raise ConfigError(f"{where}: tls_server_config must be a mapping")
     unknown = set(tls) - _TLS_KEYS
@@ -158,8 +171,9 @@ def _ssl_context(tls: Any, where: str, base: Path) -> ssl.SSLContext:
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    cert_file = resolve("cert_file")
     try:
-        context.load_cert_chain(resolve("cert_file"), resolve("key_file"))
+        context.load_cert_chain(cert_file, resolve("key_file"))
     except (ssl.SSLError, OSError) as err:
         raise ConfigError(
             f"{where}: tls_server_config.cert_file/key_file cannot be loaded "
@@ -186,7 +200,7 @@ def _ssl_context(tls: Any, where: str, base: Path) -> ssl.SSLContext:
             f"{where}: client_auth_type={auth} needs tls_server_config.client_ca_file"
         )
     context.verify_mode = _CLIENT_AUTH[auth]
-    return context
+    return context, cert_file
 
 
 def _users(users: Any, where: str) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ import base64
 import http.client as httpc
 import socket
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,11 +16,15 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
+from core.catalog import exporter as cat
 from exporters import cli, webconfig
 from exporters import http as endpoint
+from exporters.budget import CallStats
+from exporters.collector.exporter import ExporterCollector
 from exporters.config import ConfigError
+from exporters.refresher import State
 
 COST = 10  # slow enough that a skipped bcrypt round shows in the timing
 
@@ -183,3 +188,27 @@ def test_check_config_loads_the_web_config(tmp_path: Path, hashed: str, capsys) 
     ok = web_file(tmp_path, {"prometheus": hashed})
     assert cli.main(["--check-config", "--web.config.file", str(ok)]) == 0
     assert "endpoint plain HTTP, basic auth (1 users)" in capsys.readouterr().out
+
+
+def test_the_serving_certificate_expiry_is_loaded_and_served(tmp_path: Path) -> None:
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "5",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    web = tmp_path / "web.yaml"
+    web.write_text(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n")
+    loaded = webconfig.load(web)
+    assert loaded.cert_not_after is not None
+    assert abs(loaded.cert_not_after - (time.time() + 5 * 86400)) < 120
+    collector = ExporterCollector(lambda: State(), CallStats(), loaded.cert_not_after)
+    registry = CollectorRegistry()
+    registry.register(collector)
+    text = generate_latest(registry).decode()
+    name = cat.EXPORTER_SERVING_CERT_EXPIRY.name
+    (line,) = [x for x in text.splitlines() if x.startswith(name + " ")]
+    assert abs(float(line.split()[1]) - loaded.cert_not_after) < 1
+    plain = CollectorRegistry()
+    plain.register(ExporterCollector(lambda: State(), CallStats()))
+    assert name not in generate_latest(plain).decode()
