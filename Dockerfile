@@ -14,6 +14,9 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/dictobs
 COPY pyproject.toml README.md ./
+COPY core ./core
+COPY toolkit ./toolkit
+COPY stack ./stack
 COPY dictobs ./dictobs
 COPY worker ./worker
 COPY exporters ./exporters
