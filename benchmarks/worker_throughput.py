@@ -25,6 +25,7 @@ from temporalio.client import Client
 
 from benchmarks import report, scratch
 from core.catalog import worker
+from core.settings import PLAINTEXT
 from stack.devserver import DevServer
 from stack.ports import free_port
 from worker.bridge.simulator import run_simulator
@@ -52,7 +53,9 @@ async def _one_claim(client: Client, task_queue: str, gate: asyncio.Semaphore) -
 async def _round(client: Client, bridge: str, instrumented: bool) -> float:
     """Seconds to run one round of claims on a fresh task queue."""
     queue = f"bench-{uuid.uuid4().hex[:8]}"
-    async with running_worker(client, bridge, task_queue=queue, metrics=instrumented):
+    async with running_worker(
+        client, bridge, task_queue=queue, metrics=instrumented, bridge_tls=PLAINTEXT
+    ):
         gate = asyncio.Semaphore(IN_FLIGHT)
         started = time.perf_counter()
         await asyncio.gather(*(_one_claim(client, queue, gate) for _ in range(CLAIMS_PER_ROUND)))

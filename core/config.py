@@ -66,6 +66,9 @@ class Thresholds:
     persistence_p99_seconds: float = 1.0
     sync_match_ratio: float = 0.95
     exporter_stale_seconds: int = 300
+    # Client certificates: renew within a week (warning); a day left is critical.
+    certificate_expiry_warning_seconds: int = 7 * 86400
+    certificate_expiry_critical_seconds: int = 86400
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ class Settings:
     bridge_address: str = f"localhost:{BRIDGE_PORT}"
     worker_metrics_address: str = f"127.0.0.1:{WORKER_METRICS_PORT}"
     exporter_address: str = f"127.0.0.1:{EXPORTER_PORT}"
+    bridge_tls: BridgeTLS = field(default_factory=lambda: BridgeTLS())
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:
@@ -125,6 +126,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
         api_key=_api_key(env),
     )
+    _check_temporal_tls(temporal)
     grafana = GrafanaSettings(
         url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,
         token=env.get("GRAFANA_TOKEN") or None,
@@ -139,4 +141,75 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             env, "WORKER_METRICS_ADDRESS", Settings.worker_metrics_address
         ),
         exporter_address=_host_port(env, "EXPORTER_ADDRESS", Settings.exporter_address),
+        bridge_tls=load_bridge_tls(env),
+    )
+
+
+def _check_temporal_tls(temporal: TemporalSettings) -> None:
+    """A server name only means something on a TLS connection: alone it would leave the
+    connection in plaintext while the operator believes it verified."""
+    if temporal.tls_server_name and not temporal.tls_enabled:
+        raise SettingsError(
+            f"TEMPORAL_TLS_SERVER_NAME={temporal.tls_server_name}: a server name without TLS "
+            "would leave the connection in plaintext; set TEMPORAL_TLS_CA (or a client "
+            "certificate, or an API key) to connect with TLS, or unset the server name"
+        )
+
+
+# The Bridge connection. The real Bridge (the central bank's DICT network) requires mutual TLS,
+# so TLS is the default and plaintext is used only when BRIDGE_PLAINTEXT asks for it (the local
+# simulator in the demo and the tests).
+BRIDGE_TLS_VARIABLES = (
+    "BRIDGE_TLS_CA",
+    "BRIDGE_TLS_CERT",
+    "BRIDGE_TLS_KEY",
+    "BRIDGE_TLS_SERVER_NAME",
+)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class BridgeTLS:
+    """How the worker reaches the Bridge: TLS (``ca`` unset: the system's roots), mTLS with
+    ``cert`` and ``key``, or plaintext only when ``plaintext`` says so."""
+
+    ca: Path | None = None
+    cert: Path | None = None
+    key: Path | None = None
+    server_name: str | None = None
+    plaintext: bool = False
+
+    def __post_init__(self) -> None:
+        if bool(self.cert) != bool(self.key):
+            raise SettingsError(
+                "BRIDGE_TLS_CERT and BRIDGE_TLS_KEY go together for mTLS: set both or neither"
+            )
+        if self.plaintext and any((self.ca, self.cert, self.server_name)):
+            raise SettingsError(
+                "BRIDGE_PLAINTEXT is set together with BRIDGE_TLS_* settings: keep one "
+                "(plaintext is only for a local simulator)"
+            )
+
+
+PLAINTEXT = BridgeTLS(plaintext=True)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={value}: expected true or false")
+
+
+def load_bridge_tls(env: Mapping[str, str]) -> BridgeTLS:
+    """``BRIDGE_TLS_CA``, ``BRIDGE_TLS_CERT``, ``BRIDGE_TLS_KEY``, ``BRIDGE_TLS_SERVER_NAME`` and
+    ``BRIDGE_PLAINTEXT`` (``true`` only for a local simulator)."""
+    return BridgeTLS(
+        ca=_path(env, "BRIDGE_TLS_CA"),
+        cert=_path(env, "BRIDGE_TLS_CERT"),
+        key=_path(env, "BRIDGE_TLS_KEY"),
+        server_name=env.get("BRIDGE_TLS_SERVER_NAME") or None,
+        plaintext=_flag(env, "BRIDGE_PLAINTEXT"),
     )

@@ -3,12 +3,15 @@
 Transport failures and refused credentials become :class:`GrafanaError` with one line that says
 what happened and what to check; other HTTP answers (404, 409, 412, 400) are returned to the
 caller, which knows what they mean for its request. The token or password only ever goes into
-the ``Authorization`` header: no message, log line or ``repr`` contains it.
+the ``Authorization`` header: no message, log line or ``repr`` contains it, and a redirect to
+another scheme, host or port is followed without it. Plain ``http://`` to anything but loopback
+is warned about: the token would cross the network in clear.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import logging
 import socket
@@ -53,6 +56,51 @@ def redact(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine, where plain http never crosses a network.
+
+    >>> is_loopback("localhost"), is_loopback("127.0.0.2"), is_loopback("grafana.example")
+    (True, True, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _SameOriginRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, dropping the credentials when the scheme, host or port changes (the
+    standard handler would send the token to whichever host the redirect names)."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        moved = new is not None and _origin(newurl) != _origin(req.full_url)
+        if moved and new is not None and new.headers.pop("Authorization", None) is not None:
+            log.warning(
+                "Grafana redirected to %s: followed without the credentials", redact(newurl)
+            )
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirect())
+
+
 @dataclass(frozen=True)
 class Grafana:
     """``Grafana(url, token=...)`` or ``Grafana(url, user=..., password=...)``."""
@@ -74,6 +122,12 @@ class Grafana:
             raise GrafanaError(
                 f"GRAFANA_URL={redact(self.url)} carries credentials in the URL; "
                 "put them in GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD instead"
+            )
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
+            log.warning(
+                "GRAFANA_URL=%s is plain http to another host: the credentials cross the "
+                "network in clear; use https",
+                self.url,
             )
 
     @property
@@ -101,7 +155,7 @@ class Grafana:
         where = f"Grafana at {redact(self.base)}"
         log.debug("%s %s", method, path)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with _OPENER.open(req, timeout=self.timeout) as resp:
                 status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as err:
             status, raw = err.code, err.read()

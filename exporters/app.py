@@ -55,7 +55,12 @@ class StartupError(RuntimeError):
     """The exporter cannot start; the message names the setting to fix."""
 
 
-def build_registry(state: Callable[[], State], calls: CallStats, config: ExporterConfig) -> Any:
+def build_registry(
+    state: Callable[[], State],
+    calls: CallStats,
+    config: ExporterConfig,
+    serving_cert_expiry: float | None = None,
+) -> Any:
     """A registry holding the exporter's collectors (its own, never the global default)."""
     namespace = config.temporal.namespace
     registry = CollectorRegistry(auto_describe=False)
@@ -64,7 +69,7 @@ def build_registry(state: Callable[[], State], calls: CallStats, config: Exporte
         ClaimAgeCollector(state, namespace),
         DeadlineCollector(state, config),
         TaskQueueCollector(state, namespace),
-        ExporterCollector(state, calls),
+        ExporterCollector(state, calls, serving_cert_expiry),
     ):
         registry.register(collector)
     return registry
@@ -187,7 +192,9 @@ class Exporter:
         address = self.config.listen_address
         host, port = addresses.parse(address, any_host=True, any_port=True)
         origin = self.config.origins.get("web.listen_address", "--web.listen-address")
-        registry = build_registry(lambda: self.state, self.calls, self.config)
+        registry = build_registry(
+            lambda: self.state, self.calls, self.config, self.web.cert_not_after
+        )
         page = landing_page(
             self.config.temporal.namespace, durations.format(self.config.interval, weeks=False)
         )

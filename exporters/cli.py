@@ -18,7 +18,7 @@ from typing import Any
 
 from core.errors import CLIError
 from exporters import config as config_module
-from exporters import snapshot
+from exporters import snapshot, webconfig
 from exporters.app import Exporter, StartupError
 from exporters.config import ConfigError, ExporterConfig
 from exporters.settings_table import SETTINGS, Kind
@@ -81,12 +81,18 @@ def _run(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
         if args.check_config:
+            # The web config is read as a start would: certificates, keys and hashes included.
+            web = webconfig.load(
+                config.web_config_file,
+                config.origins.get("web.config_file", "--web.config.file"),
+            )
             plan = snapshot.planned_calls(config)
             print(f"configuration OK: {config.temporal.address} namespace "
                   f"{config.temporal.namespace}, listening on {config.listen_address}; "
                   f"at most {sum(plan.values())} calls per refresh "
                   f"({snapshot.budget_seconds(config):.1f}s at the call budget, "
-                  f"deadline {durations.format(config.deadline, weeks=False)})")  # fmt: skip
+                  f"deadline {durations.format(config.deadline, weeks=False)}); "
+                  f"endpoint {web.describe()}")  # fmt: skip
             if snapshot.budget_seconds(config) > config.deadline.total_seconds():
                 print(
                     "warning: refreshes may overrun refresh.deadline; raise it (and the "

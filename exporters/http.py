@@ -2,7 +2,10 @@
 
 Plain ``http.server`` threads: a scrape only formats the cached snapshot, so there is nothing to
 gain from an async server. With a web config the endpoint speaks TLS (handshake in the request's
-own thread, so one slow client cannot hold the accept loop) and asks for basic auth on every path.
+own thread, so one slow client cannot hold the accept loop) and asks for basic auth on every path
+but ``/healthz`` (a liveness probe carries no credentials, and "the HTTP server runs" is no
+secret). At most :data:`MAX_CONCURRENT_REQUESTS` connections are served at once; more are closed
+at once rather than each getting a thread. The ``Server`` header names the exporter only.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from prometheus_client.exposition import choose_encoder
 from exporters.webconfig import WebConfig
 
 log = logging.getLogger(__name__)
+
+# Prometheus scrapes one at a time; a handful of probes and people beside it is plenty.
+MAX_CONCURRENT_REQUESTS = 8
 
 LANDING = """<!doctype html>
 <html><head><title>DICT claim exporter</title></head>
@@ -45,6 +51,8 @@ class MetricsServer(ThreadingHTTPServer):
         landing: str,
     ) -> None:
         self.registry, self.web, self.landing = registry, web, landing
+        self._slots = threading.BoundedSemaphore(MAX_CONCURRENT_REQUESTS)
+        self.refused_connections = 0
         if ":" in address[0]:  # "[::]:9465" arrives here as "::"
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
@@ -66,6 +74,26 @@ class MetricsServer(ThreadingHTTPServer):
             )
         return sock, address
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.refused_connections += 1
+            log.debug(
+                "over %d requests at once: closing %s", MAX_CONCURRENT_REQUESTS, client_address
+            )
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that drops the connection or fails the TLS handshake is not our error.
         log.debug("request from %s failed", client_address, exc_info=True)
@@ -80,19 +108,24 @@ class _Handler(BaseHTTPRequestHandler):
     server: MetricsServer
     timeout = 30  # seconds a client may take to send its request
     server_version = "dict-exporter"
+    sys_version = ""  # the default would add "Python/3.x.y" to the Server header
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz":  # liveness: no credentials needed, nothing revealed
+            self._body(b"ok\n", "text/plain; charset=utf-8")
+            return
         if not self._authorized():
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="dict-exporter"')
             self._body(b"Unauthorized\n", "text/plain; charset=utf-8", send_status=False)
             return
-        path = self.path.split("?", 1)[0]
         if path == "/metrics":
             encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
             self._body(encoder(self.server.registry), content_type)
-        elif path == "/healthz":
-            self._body(b"ok\n", "text/plain; charset=utf-8")
         elif path == "/":
             self._body(self.server.landing.encode(), "text/html; charset=utf-8")
         else:

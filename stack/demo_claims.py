@@ -134,7 +134,7 @@ async def _expiry(bridge: str, say: Say) -> None:
     )
     try:
         await search_attributes.ensure_registered(env.client)
-        async with running_worker(env.client, bridge, metrics=False):
+        async with running_worker(env.client, bridge, metrics=False, bridge_tls=settings.PLAINTEXT):
             claim = _claim(EXPIRY_KEY)
             handle = await start_claim(env.client, claim)
             began = time.monotonic()

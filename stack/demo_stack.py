@@ -60,6 +60,8 @@ class DemoStack:
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports.temporal}",
             "TEMPORAL_NAMESPACE": settings.NAMESPACE,
             "BRIDGE_ADDRESS": f"127.0.0.1:{self.ports.bridge}",
+            # The local simulator serves plaintext; the real Bridge needs BRIDGE_TLS_*.
+            "BRIDGE_PLAINTEXT": "true",
             "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports.worker_metrics}",
             "EXPORTER_ADDRESS": f"127.0.0.1:{self.ports.exporter}",
         }

@@ -1,5 +1,7 @@
 """``dictobs worker`` and ``dictobs claim start|decide|status``.
 
+The PIX key of ``claim start`` is read from a file or standard input, never from an argument.
+
 Settings come from :func:`core.settings.load` (``TEMPORAL_*``, ``BRIDGE_ADDRESS``,
 ``WORKER_METRICS_ADDRESS``); flags override them. Every user error is one line naming the input.
 """
@@ -10,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +23,9 @@ from temporalio.runtime import Runtime
 from core import settings as settings_mod
 from core.errors import CLIError
 from core.temporal_client import connect
+from worker.bridge.tls import channel_credentials, client_certificate_expiry
 from worker.main import running_worker
+from worker.metrics import certificate_expiry
 from worker.model import ClaimInput
 from worker.runtime import make_runtime
 from worker.starter import ClaimError, claim_status, decide_claim, start_claim, validate_claim
@@ -49,7 +54,15 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     start = csub.add_parser("start", help="validate and start a claim; prints its workflow id")
     _temporal_flags(start)
     start.add_argument("--claim-id", required=True, help="lowercase UUID")
-    start.add_argument("--key", required=True, help="the PIX key claimed")
+    start.add_argument(
+        "--key-file",
+        required=True,
+        metavar="FILE",
+        help="file holding the PIX key claimed, or - to read it from standard input (never on "
+        "the command line: arguments show in ps, shell history and CI logs)",
+    )
+    # Refused with the fix rather than "unrecognized arguments".
+    start.add_argument("--key", help=argparse.SUPPRESS)
     start.add_argument("--claimer-ispb", required=True, help="8 digits")
     start.add_argument("--owner-ispb", required=True, help="8 digits")
     start.set_defaults(func=_start)
@@ -108,8 +121,29 @@ def _run(args: argparse.Namespace, body: Callable[[Client, str], Awaitable[T]]) 
     return asyncio.run(main())
 
 
+def _read_key(args: argparse.Namespace) -> str:
+    """The PIX key from ``--key-file`` (``-``: standard input): one line, surrounding blanks
+    dropped."""
+    if args.key is not None:
+        raise CLIError(
+            "--key: a PIX key on the command line shows in ps, shell history and CI logs; "
+            "put it in a file and pass --key-file FILE, or pipe it to --key-file -"
+        )
+    source = "standard input" if args.key_file == "-" else args.key_file
+    try:
+        text = sys.stdin.read() if args.key_file == "-" else Path(args.key_file).read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
+        raise CLIError(f"--key-file {source}: {reason}") from None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) != 1:
+        raise CLIError(f"--key-file {source}: expected the PIX key on one line, got {len(lines)}")
+    return lines[0]
+
+
 def _start(args: argparse.Namespace) -> int:
-    claim = ClaimInput(args.claim_id, args.key, args.claimer_ispb, args.owner_ispb)
+    key = _read_key(args)
+    claim = ClaimInput(args.claim_id, key, args.claimer_ispb, args.owner_ispb)
     try:
         validate_claim(claim)  # before connecting: bad input is reported even with Temporal down
     except ClaimError as err:
@@ -141,6 +175,9 @@ def _status(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     conf = _settings(args)
     bridge = args.bridge_address or conf.bridge_address
+    # Certificate files are checked before anything starts: a wrong one is a one-line error.
+    channel_credentials(conf.bridge_tls)
+    cert_expiry = client_certificate_expiry(conf.bridge_tls)
     metrics_address = (
         None if args.no_metrics else args.metrics_address or conf.worker_metrics_address
     )
@@ -151,6 +188,7 @@ def _worker(args: argparse.Namespace) -> int:
             f"cannot serve metrics on {metrics_address}: {err}; set WORKER_METRICS_ADDRESS "
             "or --metrics-address to a free HOST:PORT"
         ) from None
+    certificate_expiry(runtime.metric_meter, cert_expiry)
 
     async def main() -> None:
         client = await _connect(conf, runtime)
@@ -159,15 +197,17 @@ def _worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         where = f"metrics on http://{metrics_address}/metrics" if metrics_address else "no metrics"
+        bridge_mode = "plaintext" if conf.bridge_tls.plaintext else "mTLS" if cert_expiry else "TLS"
         async with running_worker(
             client,
             bridge,
             task_queue=conf.temporal.task_queue,
             metrics=metrics_address is not None,
+            bridge_tls=conf.bridge_tls,
         ):
             print(
                 f"worker polling {conf.temporal.task_queue} in {conf.temporal.namespace} at "
-                f"{conf.temporal.address}; Bridge {bridge}; {where}",
+                f"{conf.temporal.address}; Bridge {bridge} ({bridge_mode}); {where}",
                 flush=True,
             )
             if args.ready_file:

@@ -1,7 +1,11 @@
 """Running the claim worker: in-process (tests, demo, benchmark) or as ``dictobs worker``::
 
-    async with running_worker(client, "127.0.0.1:50051"):
+    async with running_worker(client, "127.0.0.1:50051", bridge_tls=settings.PLAINTEXT):
         handle = await start_claim(client, claim)
+
+The Bridge is reached over TLS unless ``bridge_tls`` says otherwise
+(:class:`core.settings.BridgeTLS`: a CA, a client certificate for mTLS, or plaintext for a local
+simulator).
 
 Options from the specification (§3.2): at most 100 activities and 50 workflow tasks at once.
 Metrics go wherever the client's runtime sends them (:func:`worker.runtime.make_runtime`); with
@@ -58,12 +62,13 @@ async def running_worker(
     *,
     task_queue: str = settings.TASK_QUEUE,
     metrics: bool = True,
+    bridge_tls: settings.BridgeTLS = settings.BridgeTLS(),  # noqa: B008 - frozen
 ) -> AsyncIterator[Worker]:
     """A worker polling ``task_queue`` for as long as the block runs, talking to the Bridge at
     ``bridge_address``; shut down gracefully on exit."""
     observer = observe_bridge_call if metrics else None
     async with (
-        BridgeClient(bridge_address, observer=observer) as bridge,
+        BridgeClient(bridge_address, observer=observer, tls=bridge_tls) as bridge,
         build_worker(client, bridge, task_queue=task_queue, metrics=metrics) as w,
     ):
         yield w

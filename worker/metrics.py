@@ -10,11 +10,11 @@ unit_suffix=True)``), so the meter is given the catalog name without those suffi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import activity, workflow
-from temporalio.common import MetricCounter, MetricHistogramFloat, MetricMeter
+from temporalio.common import MetricCounter, MetricGaugeFloat, MetricHistogramFloat, MetricMeter
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import (
     ActivityInboundInterceptor,
@@ -54,6 +54,17 @@ def counter(meter: MetricMeter, metric: Metric) -> MetricCounter:
 
 def histogram(meter: MetricMeter, metric: Metric) -> MetricHistogramFloat:
     return meter.create_histogram_float(sdk_name(metric), metric.help, metric.unit or None)
+
+
+def gauge(meter: MetricMeter, metric: Metric) -> MetricGaugeFloat:
+    return meter.create_gauge_float(sdk_name(metric), metric.help)
+
+
+def certificate_expiry(meter: MetricMeter, expires: datetime | None) -> None:
+    """The Bridge client certificate's expiry on the process's meter (nothing without mTLS),
+    so that an alert warns days before the Bridge starts refusing the worker."""
+    if expires is not None:
+        gauge(meter, claims.BRIDGE_CLIENT_CERT_EXPIRY).set(expires.timestamp())
 
 
 # Workflow side: call from workflow code only (the meter is the workflow's, replay-safe).

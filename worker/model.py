@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.domain import ClaimStatus
+from core.pii import mask_key
 
 # The execution timeout that bounds the claim period (§6.1).
 EXECUTION_TIMEOUT = timedelta(days=31)
@@ -34,6 +35,13 @@ class ClaimInput:
     entry_key: str
     claimer_ispb: str
     owner_ispb: str
+
+    def __repr__(self) -> str:  # the key is personal data: masked in reprs and tracebacks
+        return (
+            f"{type(self).__name__}(claim_id={self.claim_id!r}, "
+            f"entry_key={mask_key(self.entry_key)!r}, claimer_ispb={self.claimer_ispb!r}, "
+            f"owner_ispb={self.owner_ispb!r})"
+        )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from core.pii import mask_key
 from worker.bridge.api import ClaimRequest, ValidationError
+
+__all__ = ["mask_key"]  # masking lives in core.pii; callers here import it from this module
 
 KeyType = Literal["CPF", "CNPJ", "EMAIL", "PHONE", "EVP"]
 
@@ -142,24 +145,3 @@ def validate_claim_request(request: ClaimRequest) -> None:
         raise ValidationError(
             "owner_ispb: equals claimer_ispb; a claim moves a key between two institutions"
         )
-
-
-def mask_key(key: object) -> str:
-    """A PIX key safe for logs: enough to tell keys apart, not enough to identify a person.
-
-    Never raises: an unrecognised value is masked whole.
-    """
-    if not isinstance(key, str):
-        return "***"
-    if len(key) == 11 and key.isascii() and key.isdigit():
-        return f"***.{key[3:6]}.{key[6:9]}-**"
-    if len(key) == 14 and key.isascii() and key.isdigit():
-        return f"**.{key[2:5]}.{key[5:8]}/****-**"
-    if key.startswith("+55") and key[1:].isascii() and key[1:].isdigit() and len(key) > 7:
-        return "+55" + "*" * (len(key) - 7) + key[-4:]
-    local, at, domain = key.rpartition("@")
-    if at and local and domain:
-        return f"{local[0]}***@{domain}"
-    if _UUID_ANY_CASE.fullmatch(key):
-        return f"{key[:8]}-****"
-    return "***"

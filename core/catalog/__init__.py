@@ -15,9 +15,11 @@ from core.catalog.exporter import EXPORTER_METRICS
 from core.catalog.model import TARGET_LABELS, Metric, MetricType, Source
 from core.catalog.sdk import SDK_METRICS
 from core.catalog.server import SERVER_METRICS
-from core.catalog.worker import CLAIM_METRICS
+from core.catalog.worker import CLAIM_METRICS, PROCESS_METRICS
 
-ALL: tuple[Metric, ...] = SDK_METRICS + CLAIM_METRICS + EXPORTER_METRICS + SERVER_METRICS
+ALL: tuple[Metric, ...] = (
+    SDK_METRICS + CLAIM_METRICS + PROCESS_METRICS + EXPORTER_METRICS + SERVER_METRICS
+)
 BY_NAME: dict[str, Metric] = {m.name: m for m in ALL}
 if len(BY_NAME) != len(ALL):  # pragma: no cover - guarded by a test as well
     raise RuntimeError("the metric catalog names a metric twice")

@@ -134,6 +134,13 @@ EXPORTER_BUILD_INFO = _m(
     "Exporter build information.",
     ("version", "temporalio_version"),
 )
+EXPORTER_SERVING_CERT_EXPIRY = _m(
+    "dict_exporter_serving_certificate_expiry_timestamp_seconds",
+    G,
+    "Unix time when the certificate /metrics is served with (web config) expires; absent "
+    "without TLS.",
+    (),
+)
 
 EXPORTER_METRICS: tuple[Metric, ...] = (
     CLAIMS_OPEN,
@@ -156,4 +163,5 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     EXPORTER_VISIBILITY_CALL_FAILURES,
     EXPORTER_REFRESHES,
     EXPORTER_BUILD_INFO,
+    EXPORTER_SERVING_CERT_EXPIRY,
 )

@@ -83,3 +83,16 @@ CLAIM_METRICS: tuple[Metric, ...] = (
     ACTIVITY_FAILURES,
     BRIDGE_REQUEST_DURATION,
 )
+
+# The worker process's own state, set once at start (no workflow or activity labels): recorded
+# on the runtime's meter, which carries only ``service_name``.
+BRIDGE_CLIENT_CERT_EXPIRY = Metric(
+    "dict_bridge_client_certificate_expiry_timestamp_seconds",
+    MetricType.GAUGE,
+    "Unix time when the worker's Bridge client certificate (BRIDGE_TLS_CERT) expires; absent "
+    "without mTLS.",
+    ("service_name",),
+    Source.WORKER,
+)
+
+PROCESS_METRICS: tuple[Metric, ...] = (BRIDGE_CLIENT_CERT_EXPIRY,)

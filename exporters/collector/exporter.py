@@ -30,12 +30,16 @@ class ExporterCollector:
         dict_exporter_visibility_call_failures_total{call="count_workflows"} 3
         dict_exporter_refreshes_total{result="abandoned"} 1
         dict_exporter_build_info{temporalio_version="1.35.0",version="0.1.0"} 1
+        dict_exporter_serving_certificate_expiry_timestamp_seconds 1.7722e+09   (with TLS)
 
     ``time() - dict_exporter_last_success_timestamp_seconds`` is how stale the other values are.
     """
 
-    def __init__(self, state: StateSource, calls: CallStats) -> None:
+    def __init__(
+        self, state: StateSource, calls: CallStats, serving_cert_expiry: float | None = None
+    ) -> None:
         self.state, self.calls = state, calls
+        self.serving_cert_expiry = serving_cert_expiry
         self.build = (__version__, _temporalio_version())
 
     def collect(self) -> Iterator[Metric]:
@@ -66,3 +70,7 @@ class ExporterCollector:
         info = family(cat.EXPORTER_BUILD_INFO)
         info.add_metric(list(self.build), 1.0)
         yield info
+        if self.serving_cert_expiry is not None:
+            expiry = family(cat.EXPORTER_SERVING_CERT_EXPIRY)
+            expiry.add_metric([], self.serving_cert_expiry)
+            yield expiry

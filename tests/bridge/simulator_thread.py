@@ -11,6 +11,7 @@ import threading
 from types import TracebackType
 
 from worker.bridge.simulator import Simulator, run_simulator
+from worker.bridge.tls import ServerTLS
 
 
 class SimulatorThread:
@@ -19,9 +20,12 @@ class SimulatorThread:
     ``start()`` returns the :class:`Simulator` once it listens; its methods are thread-safe.
     """
 
-    def __init__(self, listen: str = "127.0.0.1:0", *, seed: int = 0) -> None:
+    def __init__(
+        self, listen: str = "127.0.0.1:0", *, seed: int = 0, tls: ServerTLS | None = None
+    ) -> None:
         self._listen = listen
         self._seed = seed
+        self._tls = tls
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -75,7 +79,7 @@ class SimulatorThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        async with run_simulator(self._listen, seed=self._seed) as sim:
+        async with run_simulator(self._listen, seed=self._seed, tls=self._tls) as sim:
             self.simulator = sim
             self._ready.set()
             await self._stop.wait()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from core.settings import PLAINTEXT
 from worker.bridge import api
 from worker.bridge.client import BridgeClient
 from worker.bridge.simulator import Simulator, run_simulator
@@ -26,7 +27,7 @@ async def sim() -> AsyncIterator[Simulator]:
 
 @pytest.fixture
 async def bridge(sim: Simulator) -> AsyncIterator[BridgeClient]:
-    async with BridgeClient(sim.address, timeout=2.0) as client:
+    async with BridgeClient(sim.address, timeout=2.0, tls=PLAINTEXT) as client:
         yield client
 
 
@@ -40,7 +41,7 @@ async def outcome(bridge: BridgeClient) -> str:
 
 async def test_latency_beyond_the_deadline_is_bridge_unavailable(sim: Simulator) -> None:
     sim.set_fault("CreateClaim", latency=0.5)
-    async with BridgeClient(sim.address, timeout=0.1) as bridge:
+    async with BridgeClient(sim.address, timeout=0.1, tls=PLAINTEXT) as bridge:
         with pytest.raises(api.BridgeUnavailableError, match="DEADLINE_EXCEEDED") as caught:
             await bridge.create_claim(api.ClaimRequest(new_id(), CPF, "12345678", "87654321"))
     assert not caught.value.non_retryable
@@ -126,7 +127,10 @@ async def test_a_method_fault_leaves_other_methods_alone(
 async def test_error_rate_is_reproducible_with_the_same_seed() -> None:
     patterns = []
     for _ in range(2):
-        async with run_simulator(seed=42) as sim, BridgeClient(sim.address) as bridge:
+        async with (
+            run_simulator(seed=42) as sim,
+            BridgeClient(sim.address, tls=PLAINTEXT) as bridge,
+        ):
             sim.set_fault(error_rate=0.5, code="INTERNAL")
             patterns.append([await outcome(bridge) for _ in range(20)])
     assert patterns[0] == patterns[1]
@@ -161,7 +165,9 @@ def test_bad_fault_values_are_refused(kwargs: dict[str, object], message: str) -
 
 async def test_observer_hears_every_call_sent(sim: Simulator) -> None:
     seen: list[tuple[str, str, float]] = []
-    async with BridgeClient(sim.address, observer=lambda *a: seen.append(a)) as bridge:
+    async with BridgeClient(
+        sim.address, observer=lambda *a: seen.append(a), tls=PLAINTEXT
+    ) as bridge:
         request = api.ClaimRequest(new_id(), CPF, "12345678", "87654321")
         await bridge.create_claim(request)
         await outcome(bridge)
@@ -183,7 +189,9 @@ async def test_deadline_is_reported_as_deadline_exceeded_with_its_duration(
 ) -> None:
     seen: list[tuple[str, str, float]] = []
     sim.set_fault("GetClaim", latency=0.5)
-    async with BridgeClient(sim.address, timeout=0.2, observer=lambda *a: seen.append(a)) as b:
+    async with BridgeClient(
+        sim.address, timeout=0.2, observer=lambda *a: seen.append(a), tls=PLAINTEXT
+    ) as b:
         with pytest.raises(api.BridgeUnavailableError):
             await b.get_claim(new_id())
     [(method, status, seconds)] = seen
@@ -195,6 +203,6 @@ async def test_a_failing_observer_does_not_fail_the_call(sim: Simulator) -> None
     def broken(method: str, status: str, seconds: float) -> None:
         raise RuntimeError("metrics backend down")
 
-    async with BridgeClient(sim.address, observer=broken) as bridge:
+    async with BridgeClient(sim.address, observer=broken, tls=PLAINTEXT) as bridge:
         record = await bridge.create_claim(api.ClaimRequest(new_id(), CPF, "12345678", "87654321"))
     assert record.status is api.ClaimStatus.WAITING_RESOLUTION

@@ -11,6 +11,7 @@ import grpc
 import pytest
 from simulator_thread import SimulatorThread
 
+from core.settings import PLAINTEXT
 from worker.bridge import admin, api, protogen
 from worker.bridge.client import BridgeClient
 from worker.bridge.faults import Fault
@@ -19,7 +20,7 @@ from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
 
 
 async def create_and_confirm(address: str, claim_id: str) -> api.ClaimRecord:
-    async with BridgeClient(address) as bridge:
+    async with BridgeClient(address, tls=PLAINTEXT) as bridge:
         await bridge.create_claim(api.ClaimRequest(claim_id, "52998224725", "12345678", "87654321"))
         return await bridge.complete_claim(claim_id)
 
@@ -34,10 +35,10 @@ def test_simulator_thread_serves_synchronous_programs() -> None:
         # Faults set from this thread apply to the server's loop.
         sim.set_fault("GetClaim", unavailable=True)
         with pytest.raises(api.BridgeUnavailableError):
-            asyncio.run(BridgeClient(sim.address).get_claim(claim_id))
+            asyncio.run(BridgeClient(sim.address, tls=PLAINTEXT).get_claim(claim_id))
         address = sim.address
     with pytest.raises(api.BridgeUnavailableError):
-        asyncio.run(BridgeClient(address, timeout=1.0).get_claim(claim_id))
+        asyncio.run(BridgeClient(address, timeout=1.0, tls=PLAINTEXT).get_claim(claim_id))
 
 
 def test_simulator_thread_reports_a_busy_port() -> None:

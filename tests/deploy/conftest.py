@@ -110,7 +110,9 @@ def example_pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPod
                 lambda: wait_for_port(host, int(port), alive=lambda: sim.running),
             )
             services.append(sim)
-            w, w_laid, w_port = start(worker, root / "worker", server, BRIDGE_ADDRESS=bridge)
+            w, w_laid, w_port = start(
+                worker, root / "worker", server, BRIDGE_ADDRESS=bridge, BRIDGE_PLAINTEXT="true"
+            )
             services.append(w)
             e, e_laid, e_port = start(exporter, root / "exporter", server)
             services.append(e)

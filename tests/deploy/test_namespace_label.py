@@ -111,9 +111,10 @@ def _start_claims(pod: RunningPod, count: int) -> None:
     ids = [str(uuid.uuid4()) for _ in range(count)]
     for claim in ids:
         subprocess.run(
-            [DICTOBS, "claim", "start", "--claim-id", claim, "--key", str(uuid.uuid4()),
+            [DICTOBS, "claim", "start", "--claim-id", claim, "--key-file", "-",
              "--claimer-ispb", "12345678", "--owner-ispb", "87654321"],
             check=True, capture_output=True, timeout=60, env=_env(env),
+            input=str(uuid.uuid4()).encode(),
         )  # fmt: skip
     deadline = time.monotonic() + 60
     for claim in ids:

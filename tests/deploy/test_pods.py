@@ -121,6 +121,7 @@ def test_worker_is_unready_once_it_stops(example_pod: RunningPod, tmp_path):
         tmp_path,
         example_pod.server,
         BRIDGE_ADDRESS=example_pod.bridge,
+        BRIDGE_PLAINTEXT="true",
         TEMPORAL_TASK_QUEUE=queue,
     )
     probe = example_pod.worker.spec["readinessProbe"]

@@ -142,3 +142,9 @@ def test_check_config_reports_the_call_plan_and_warns_when_the_deadline_is_too_s
     tight = ["--check-config", "--refresh.interval", "5s", "--refresh.deadline", "4s"]
     assert cli.main(tight) == 0
     assert "warning: refreshes may overrun refresh.deadline" in capsys.readouterr().err
+
+
+def test_a_tls_server_name_without_tls_is_refused_naming_the_flag():
+    expected = r"^--temporal.tls.server-name=temporal.test: a server name without TLS"
+    with pytest.raises(ConfigError, match=expected):
+        load({"temporal.tls.server_name": "temporal.test"}, env={})

@@ -74,7 +74,9 @@ def test_tls_and_basic_auth_from_a_web_config(dev_server, tmp_path):
         assert value(series, cat.EXPORTER_UP.name) == 1
         assert get(exporter.url + "/metrics", trusted)[0] == 401
         assert get(exporter.url + "/metrics", trusted, **basic("prometheus", "wrong"))[0] == 401
-        assert get(exporter.url + "/healthz", trusted, **basic("nobody", "s3cret"))[0] == 401
+        assert get(exporter.url + "/metrics", trusted, **basic("nobody", "s3cret"))[0] == 401
+        # The liveness probe carries no credentials.
+        assert get(exporter.url + "/healthz", trusted) == (200, "ok\n")
         # Plain HTTP to the TLS port gets no metrics.
         plain = exporter.url.replace("https://", "http://") + "/metrics"
         with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):

@@ -13,6 +13,7 @@ from exporter_helpers import exporter_config, new_server
 from temporalio.client import Client, WorkflowHandle
 
 from core.domain import ClaimStatus
+from core.settings import PLAINTEXT
 from exporters import snapshot
 from exporters.budget import CallStats, TokenBucket
 from exporters.temporal_api import ClientApi
@@ -36,8 +37,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
 @pytest.fixture(scope="module")
 async def client(server: DevServer) -> AsyncIterator[Client]:
     client = await Client.connect(server.address, namespace=server.namespace)
-    async with run_simulator("127.0.0.1:0") as sim, running_worker(client, sim.address,
-                                                                   metrics=False):  # fmt: skip
+    async with (
+        run_simulator("127.0.0.1:0") as sim,
+        running_worker(client, sim.address, metrics=False, bridge_tls=PLAINTEXT),
+    ):
         yield client
 
 

@@ -10,6 +10,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from core.settings import PLAINTEXT
 from stack import binaries
 from worker import search_attributes
 from worker.bridge.client import BridgeClient
@@ -33,14 +34,14 @@ async def sim() -> AsyncIterator[Simulator]:
 async def task_queue(ts_client: Client, sim: Simulator) -> AsyncIterator[str]:
     """A claim worker on the time-skipping server, polling a queue of this test's own."""
     queue = f"dict-task-queue-{uuid.uuid4()}"
-    async with running_worker(ts_client, sim.address, task_queue=queue):
+    async with running_worker(ts_client, sim.address, task_queue=queue, bridge_tls=PLAINTEXT):
         yield queue
 
 
 @pytest.fixture
 async def bridge(sim: Simulator) -> AsyncIterator[BridgeClient]:
     """A client of the same simulator, to set up or change claims behind a workflow's back."""
-    async with BridgeClient(sim.address) as client:
+    async with BridgeClient(sim.address, tls=PLAINTEXT) as client:
         yield client
 
 
@@ -57,7 +58,7 @@ async def isolated_claims(sim: Simulator) -> AsyncIterator[tuple[Client, str]]:
     try:
         await search_attributes.ensure_registered(env.client)
         queue = f"dict-task-queue-{uuid.uuid4()}"
-        async with running_worker(env.client, sim.address, task_queue=queue):
+        async with running_worker(env.client, sim.address, task_queue=queue, bridge_tls=PLAINTEXT):
             yield env.client, queue
     finally:
         await env.shutdown()

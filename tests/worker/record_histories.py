@@ -18,6 +18,7 @@ from pathlib import Path
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from core.settings import PLAINTEXT
 from stack import binaries
 from worker import search_attributes
 from worker.bridge.api import ClaimRequest
@@ -66,8 +67,8 @@ async def record(names: list[str], tag: str = "") -> None:
     await search_attributes.ensure_registered(client)
     async with (
         run_simulator("127.0.0.1:0") as sim,
-        BridgeClient(sim.address) as bridge,
-        running_worker(client, sim.address, task_queue=QUEUE),
+        BridgeClient(sim.address, tls=PLAINTEXT) as bridge,
+        running_worker(client, sim.address, task_queue=QUEUE, bridge_tls=PLAINTEXT),
     ):
 
         async def run(workflow: Callable[..., Awaitable[object]], arg: object) -> WorkflowHandle:

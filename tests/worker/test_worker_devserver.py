@@ -26,6 +26,7 @@ from core import domain
 from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric
+from core.settings import PLAINTEXT
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
@@ -59,7 +60,7 @@ async def stack(dev_server: DevServer) -> AsyncIterator[Stack]:
     queue = f"dict-task-queue-{uuid.uuid4().hex[:8]}"
     async with (
         run_simulator("127.0.0.1:0") as sim,
-        running_worker(client, sim.address, task_queue=queue),
+        running_worker(client, sim.address, task_queue=queue, bridge_tls=PLAINTEXT),
     ):
         yield Stack(client, sim, queue, f"http://127.0.0.1:{port}/metrics", dev_server)
 
@@ -280,10 +281,12 @@ async def _cli(stack: Stack, *args: str) -> tuple[int, str, str]:
     return proc.returncode or 0, out.decode(), err.decode()
 
 
-async def test_cli_starts_decides_and_reports_a_claim(stack):
+async def test_cli_starts_decides_and_reports_a_claim(stack, tmp_path):
     claim = new_claim()
+    key_file = tmp_path / "key"
+    key_file.write_text(claim.entry_key + "\n")
     code, out, err = await _cli(
-        stack, "claim", "start", "--claim-id", claim.claim_id, "--key", claim.entry_key,
+        stack, "claim", "start", "--claim-id", claim.claim_id, "--key-file", str(key_file),
         "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb,
     )  # fmt: skip
     assert (code, out.strip()) == (0, claim_workflow_id(claim.claim_id)), err
@@ -298,7 +301,7 @@ async def test_cli_starts_decides_and_reports_a_claim(stack):
     assert "status: COMPLETED" in out and "deadline: " in out
 
     code, out, err = await _cli(
-        stack, "claim", "start", "--claim-id", claim.claim_id, "--key", claim.entry_key,
+        stack, "claim", "start", "--claim-id", claim.claim_id, "--key-file", str(key_file),
         "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb,
     )  # fmt: skip
     assert code == 2 and "already started" in err and claim.entry_key not in err
@@ -313,6 +316,7 @@ async def test_cli_worker_serves_metrics_and_stops_on_sigterm(stack):
         "TEMPORAL_ADDRESS": stack.server.address,
         "TEMPORAL_TASK_QUEUE": f"cli-{uuid.uuid4().hex[:8]}",
         "BRIDGE_ADDRESS": stack.sim.address,
+        "BRIDGE_PLAINTEXT": "true",
         "WORKER_METRICS_ADDRESS": metrics,
     }
     proc = await asyncio.create_subprocess_exec(

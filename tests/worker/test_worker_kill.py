@@ -35,6 +35,7 @@ async def _worker(address: str, sim: Simulator, queue: str) -> asyncio.subproces
         "TEMPORAL_ADDRESS": address,
         "TEMPORAL_TASK_QUEUE": queue,
         "BRIDGE_ADDRESS": sim.address,
+        "BRIDGE_PLAINTEXT": "true",  # the simulator here serves plain gRPC
     }
     proc = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "dictobs"), "worker", "--no-metrics",

@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 from worker_support import new_claim, wait_for_status
 
 from core.domain import ClaimStatus
+from core.settings import PLAINTEXT
 from worker.bridge.client import BridgeClient
 from worker.main import build_worker
 from worker.model import DECISION_SIGNAL
@@ -104,7 +105,7 @@ async def test_the_claim_workflow_starts_with_the_specifications_retry_policy(
 
 
 async def test_the_worker_runs_100_activities_and_50_workflow_tasks_at_once(ts_client, sim):
-    async with BridgeClient(sim.address) as bridge:
+    async with BridgeClient(sim.address, tls=PLAINTEXT) as bridge:
         config = build_worker(ts_client, bridge, task_queue="unused").config()
     assert config.get("max_concurrent_activities") == 100
     assert config.get("max_concurrent_workflow_tasks") == 50

@@ -16,6 +16,7 @@ from typing import Protocol
 # Claim statuses are the domain's words; re-exported for the Bridge's users.
 from core.domain import TERMINAL_STATUSES as TERMINAL_STATUSES
 from core.domain import ClaimStatus as ClaimStatus
+from core.pii import mask_key
 
 
 class CancelReason(enum.StrEnum):
@@ -30,6 +31,13 @@ class ClaimRequest:
     entry_key: str
     claimer_ispb: str
     owner_ispb: str
+
+    def __repr__(self) -> str:  # the key is personal data: masked in reprs and tracebacks
+        return (
+            f"{type(self).__name__}(claim_id={self.claim_id!r}, "
+            f"entry_key={mask_key(self.entry_key)!r}, claimer_ispb={self.claimer_ispb!r}, "
+            f"owner_ispb={self.owner_ispb!r})"
+        )
 
 
 @dataclass(frozen=True)

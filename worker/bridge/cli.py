@@ -18,6 +18,7 @@ import logging
 import math
 import signal
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from core import addresses, settings
@@ -25,6 +26,7 @@ from core.errors import CLIError
 from worker.bridge import admin
 from worker.bridge.faults import Fault
 from worker.bridge.simulator import run_simulator
+from worker.bridge.tls import ServerTLS
 
 DEFAULT_LISTEN = f"127.0.0.1:{settings.BRIDGE_PORT}"
 
@@ -46,6 +48,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help=f"HOST:PORT to listen on (default {DEFAULT_LISTEN})",
     )
     serve.add_argument("--seed", default="0", help="seed of the error-rate generator (default 0)")
+    serve.add_argument("--tls-cert", type=Path, help="serve TLS with this PEM certificate")
+    serve.add_argument("--tls-key", type=Path, help="the certificate's PEM private key")
+    serve.add_argument(
+        "--tls-client-ca", type=Path, help="mTLS: require client certificates signed by this CA"
+    )
     serve.set_defaults(func=_serve)
 
     fault = actions.add_parser("fault", help="set the fault of one method, or of all methods")
@@ -125,21 +132,38 @@ def _number(value: str, flag: str, *, integer: bool = False) -> float:
 def _serve(args: argparse.Namespace) -> int:
     listen = _host_port(args.listen, "--listen")
     seed = int(_number(args.seed, "--seed", integer=True))
+    tls = _server_tls(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        asyncio.run(_serve_until_signal(listen, seed))
+        asyncio.run(_serve_until_signal(listen, seed, tls))
     except OSError as err:
         raise CLIError(f"{err}; pick another --listen HOST:PORT") from None
     return 0
 
 
-async def _serve_until_signal(listen: str, seed: int) -> None:
+def _server_tls(args: argparse.Namespace) -> ServerTLS | None:
+    if not (args.tls_cert or args.tls_key or args.tls_client_ca):
+        return None
+    if not (args.tls_cert and args.tls_key):
+        raise CLIError("--tls-cert and --tls-key go together: give both to serve TLS")
+    for flag, path in (
+        ("--tls-cert", args.tls_cert),
+        ("--tls-key", args.tls_key),
+        ("--tls-client-ca", args.tls_client_ca),
+    ):
+        if path is not None and not path.is_file():
+            raise CLIError(f"{flag} {path}: no such file")
+    return ServerTLS(args.tls_cert, args.tls_key, args.tls_client_ca)
+
+
+async def _serve_until_signal(listen: str, seed: int, tls: ServerTLS | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with run_simulator(listen, seed=seed) as sim:
-        print(f"bridge simulator listening on {sim.address} (Ctrl-C to stop)", flush=True)
+    async with run_simulator(listen, seed=seed, tls=tls) as sim:
+        mode = "plaintext" if tls is None else "mTLS" if tls.client_ca else "TLS"
+        print(f"bridge simulator listening on {sim.address} ({mode}; Ctrl-C to stop)", flush=True)
         await stop.wait()
     print("bridge simulator stopped", flush=True)
 

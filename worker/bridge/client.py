@@ -24,8 +24,11 @@ import grpc
 from google.protobuf.message import Message
 from grpc import aio
 
+from core.pii import scrub
+from core.settings import BridgeTLS
 from worker import validation
 from worker.bridge import api, wire
+from worker.bridge import tls as _tls
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
 
@@ -38,7 +41,10 @@ class BridgeClient:
 
     ``timeout`` is the deadline of each call in seconds. ``observer`` is told
     ``(method, status code name, seconds)`` after every call that was sent, success or not.
-    The channel opens on the first call, on the running event loop.
+    The channel opens on the first call, on the running event loop. ``tls`` says how: TLS by
+    default (the system's roots), mTLS with a client certificate, plaintext only with
+    :data:`core.settings.PLAINTEXT`; its files are checked here (SettingsError naming the
+    setting).
     """
 
     def __init__(
@@ -47,7 +53,7 @@ class BridgeClient:
         *,
         timeout: float = 5.0,
         observer: api.CallObserver | None = None,
-        credentials: grpc.ChannelCredentials | None = None,
+        tls: BridgeTLS = BridgeTLS(),  # noqa: B008 - frozen, never mutated
     ) -> None:
         if not address:
             raise ValueError("Bridge address is empty; expected HOST:PORT")
@@ -56,7 +62,8 @@ class BridgeClient:
         self.address = address
         self.timeout = timeout
         self._observer = observer
-        self._credentials = credentials
+        self.tls = tls
+        self._credentials = _tls.channel_credentials(tls)
         self._channel: aio.Channel | None = None
         self._stub: pb_grpc.BridgeServiceStub | None = None
         self._closed = False
@@ -134,7 +141,9 @@ class BridgeClient:
             if self._credentials is None:
                 self._channel = aio.insecure_channel(self.address)
             else:
-                self._channel = aio.secure_channel(self.address, self._credentials)
+                self._channel = aio.secure_channel(
+                    self.address, self._credentials, options=_tls.channel_options(self.tls)
+                )
             self._stub = pb_grpc.BridgeServiceStub(self._channel)  # type: ignore[no-untyped-call]
         return self._stub
 
@@ -146,7 +155,8 @@ class BridgeClient:
             reply = await rpc(request, timeout=self.timeout)
         except aio.AioRpcError as err:
             status = err.code().name
-            raise _domain_error(err) from None
+            claim_id = str(getattr(request, "claim_id", ""))
+            raise _domain_error(err, self.tls, self.address, claim_id) from None
         except asyncio.CancelledError:
             status = grpc.StatusCode.CANCELLED.name
             raise
@@ -167,11 +177,20 @@ class BridgeClient:
             log.exception("Bridge call observer failed on %s", method)
 
 
-def _domain_error(err: aio.AioRpcError) -> api.BridgeError:
+def _domain_error(
+    err: aio.AioRpcError, conf: BridgeTLS, address: str, claim_id: str
+) -> api.BridgeError:
+    """The domain error of a failed call. Its text came from the Bridge and goes on into the
+    workflow history and logs: key-shaped strings in it are masked (the claim id stays)."""
     error_type = None
     # grpc-stubs types metadata loosely; at run time it is a sequence of (key, value) pairs.
     pairs: tuple[tuple[str, str | bytes], ...] = tuple(err.trailing_metadata() or ())  # type: ignore[arg-type]
     for key, value in pairs:
         if key == wire.ERROR_TYPE_KEY:
             error_type = value if isinstance(value, str) else value.decode()
-    return wire.error_from_status(err.code(), err.details() or "", error_type)
+    details = scrub(err.details() or "", keep=(claim_id,))
+    if err.code() is grpc.StatusCode.UNAVAILABLE:
+        reason = _tls.explain_failure(details, conf)
+        if reason is not None:  # one line naming the setting, not gRPC's multi-line report
+            return api.BridgeUnavailableError(f"TLS to the Bridge at {address}: {reason}")
+    return wire.error_from_status(err.code(), details, error_type)

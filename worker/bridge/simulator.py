@@ -33,6 +33,7 @@ from worker.bridge.faults import Fault, FaultBook, Verdict
 from worker.bridge.ledger import Ledger
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
+from worker.bridge.tls import ServerTLS, server_credentials
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -243,8 +244,11 @@ def _check_bindable(listen: str) -> None:
 
 
 @asynccontextmanager
-async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncIterator[Simulator]:
-    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits.
+async def run_simulator(
+    listen: str = "127.0.0.1:0", *, seed: int = 0, tls: ServerTLS | None = None
+) -> AsyncIterator[Simulator]:
+    """Serve a fresh simulator on ``listen`` (port 0: a free one) until the block exits, in
+    plaintext or, with ``tls``, TLS (mTLS when ``tls.client_ca`` is set).
 
     OSError naming ``listen`` when it cannot be bound.
     """
@@ -256,14 +260,18 @@ async def run_simulator(listen: str = "127.0.0.1:0", *, seed: int = 0) -> AsyncI
     pb_grpc.add_BridgeSimulatorAdminServicer_to_server(_AdminService(sim), server)  # type: ignore[no-untyped-call]
     host, _, _ = listen.rpartition(":")
     try:
-        port = server.add_insecure_port(listen)
+        if tls is None:
+            port = server.add_insecure_port(listen)
+        else:
+            port = server.add_secure_port(listen, server_credentials(tls))
     except RuntimeError:
         port = 0
     if port == 0:  # grpc raises or returns 0, depending on the version
         raise OSError(f"cannot listen on {listen}: the port is in use or the host is not local")
     sim.address = f"{host}:{port}"
     await server.start()
-    log.info("bridge simulator listening on %s", sim.address)
+    mode = "plaintext" if tls is None else "mTLS" if tls.client_ca else "TLS"
+    log.info("bridge simulator listening on %s (%s)", sim.address, mode)
     try:
         yield sim
     finally:
