@@ -35,8 +35,34 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
             metavar="FILE",
             type=Path,
             action="append",
-            help="SLO spec, ours (dictobs/v1) or Sloth's (prometheus/v1); repeatable "
+            help="SLO spec file or directory: ours (dictobs/v1), Sloth's (prometheus/v1 or its "
+            "PrometheusServiceLevel) or OpenSLO (openslo/v1alpha); repeatable "
             "(default alerts/slos.yaml)",
+        )
+        p.add_argument(
+            "--extra-label",
+            dest="extra_labels",
+            metavar="NAME=VALUE",
+            action="append",
+            default=[],
+            help="label added to every SLO (and so to every recorded series); repeatable",
+        )
+        p.add_argument(
+            "--default-slo-period",
+            default="30d",
+            metavar="DURATION",
+            help="period of the SLOs whose spec sets none, e.g. 28d (%(default)s)",
+        )
+        p.add_argument("--disable-alerts", action="store_true", help="write no alert rules")
+        p.add_argument("--disable-recordings", action="store_true", help="write no recording rules")
+        p.add_argument(
+            "--interval",
+            dest="intervals",
+            metavar="KIND=DURATION",
+            action="append",
+            default=[],
+            help="evaluation interval of the sli, meta or alerts groups, e.g. sli=30s; "
+            "repeatable (default Prometheus' global interval)",
         )
         p.add_argument(
             "--out", type=Path, default=GENERATED_DIR, help="rule files folder (%(default)s)"
@@ -72,15 +98,56 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=_validate)
 
 
-def _from_specs(make: Callable[[list[Path] | None, Path, Path], T], args: argparse.Namespace) -> T:
+def _from_specs(make: Callable[..., T], args: argparse.Namespace) -> T:
     """``make`` (build or generate) on the command's specs and folders; a spec error is the
     command's one-line error."""
     from alerts.slo.sli import SLOSpecError
 
     try:
-        return make(args.slo_paths, args.out, args.tests)
+        return make(args.slo_paths, args.out, args.tests, **_generator_options(args))
     except SLOSpecError as err:
         raise CLIError(str(err)) from None
+
+
+def _pairs(flag: str, values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key or not text:
+            raise CLIError(f"{flag} {value!r}: expected NAME=VALUE, both non-empty")
+        out[key] = text
+    return out
+
+
+def _generator_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Sloth's generator options, checked: keyword arguments of ``alerts.generate.build``."""
+    import re
+
+    from alerts.slo.rules import GROUP_KINDS, Options
+    from toolkit import durations
+
+    labels = _pairs("--extra-label", args.extra_labels)
+    for name in labels:
+        if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", name):
+            raise CLIError(f"--extra-label {name!r}: not a Prometheus label name")
+    intervals = _pairs("--interval", args.intervals)
+    for kind, every in list(intervals.items()):
+        if kind not in GROUP_KINDS:
+            raise CLIError(f"--interval {kind!r}: expected one of {', '.join(GROUP_KINDS)}")
+        try:
+            intervals[kind] = durations.normalize(every)
+        except ValueError as err:
+            raise CLIError(f"--interval {kind}: {err}") from None
+    options = Options(
+        disable_recordings=args.disable_recordings,
+        disable_alerts=args.disable_alerts,
+        interval=intervals,
+    )
+    return {
+        "options": options,
+        "extra_labels": labels,
+        "default_period": args.default_slo_period,
+    }
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -139,9 +206,10 @@ def _validate(args: argparse.Namespace) -> int:
         raise CLIError(str(err)) from None
     for slo in slos:
         kind = type(slo.sli).__name__.removesuffix("SLI").lower()
+        alert = f"alert {slo.alerting.name}" if slo.alerting.enabled else "no alerts"
         print(
             f"{slo.id}: {slo.objective:g}% over {slo.period_window}, {kind} SLI, "
-            f"alert {slo.alerting.name} ({slo.spec_version})"
+            f"{alert} ({slo.spec_version})"
         )
     return 0
 
