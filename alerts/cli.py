@@ -29,16 +29,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     cmds = parser.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
 
     def specs(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--slo",
-            dest="slo_paths",
-            metavar="FILE",
-            type=Path,
-            action="append",
-            help="SLO spec file or directory: ours (dictobs/v1), Sloth's (prometheus/v1 or its "
-            "PrometheusServiceLevel) or OpenSLO (openslo/v1alpha); repeatable "
-            "(default alerts/slos.yaml)",
-        )
+        _slo_paths(p)
         p.add_argument(
             "--extra-label",
             dest="extra_labels",
@@ -96,6 +87,30 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = cmds.add_parser("validate", help="read SLO specs and list their SLOs")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SLO spec files")
     p.set_defaults(func=_validate)
+
+    slo = sub.add_parser("slo", help="SLOs as a running Prometheus sees them")
+    slo_cmds = slo.add_subparsers(dest="slo_command", metavar="SUBCOMMAND", required=True)
+    p = slo_cmds.add_parser(
+        "status",
+        help="per SLO: SLI over the period, error budget left, burn rates, alerts pending/firing",
+    )
+    p.add_argument("--prometheus", required=True, metavar="URL", help="e.g. http://localhost:9090")
+    _slo_paths(p)
+    p.add_argument("--output", choices=("table", "json"), default="table", help="%(default)s")
+    p.set_defaults(func=_status)
+
+
+def _slo_paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--slo",
+        dest="slo_paths",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        help="SLO spec file or directory: ours (dictobs/v1), Sloth's (prometheus/v1 or its "
+        "PrometheusServiceLevel) or OpenSLO (openslo/v1alpha); repeatable "
+        "(default alerts/slos.yaml)",
+    )
 
 
 def _from_specs(make: Callable[..., T], args: argparse.Namespace) -> T:
@@ -211,6 +226,28 @@ def _validate(args: argparse.Namespace) -> int:
             f"{slo.id}: {slo.objective:g}% over {slo.period_window}, {kind} SLI, "
             f"{alert} ({slo.spec_version})"
         )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from alerts.slo import status
+    from alerts.slo.sli import SLOSpecError
+    from alerts.slo.spec import DEFAULT_PATH, load_many
+
+    try:
+        slos = load_many(args.slo_paths or [DEFAULT_PATH])
+    except SLOSpecError as err:
+        raise CLIError(str(err)) from None
+    try:
+        found = [status.status(args.prometheus, slo) for slo in slos]
+    except status.StatusError as err:
+        raise CLIError(str(err)) from None
+    if args.output == "json":
+        print(json.dumps([s.as_json() for s in found], indent=2))
+    else:
+        print(status.table(found), end="")
     return 0
 
 
