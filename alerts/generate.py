@@ -82,8 +82,9 @@ def build(
     slos = with_labels(load_many(sources, default_period), extra_labels or {})
     files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg, options).items()}
     # The SLO tests prove the whole rule set at the evaluation interval they choose: a rule set
-    # without recordings or alerts, or with its own group intervals, gets none.
-    if tests_dir is not None and options == slo_rules.DEFAULT_OPTIONS:
+    # without recordings or alerts, or with group intervals of its own, gets none.
+    retimed = any(slo.intervals for slo in slos)
+    if tests_dir is not None and options == slo_rules.DEFAULT_OPTIONS and not retimed:
         rules_path = out_dir / SLO_RULES
         for name, text in cases.test_files(slos, rules_path, tests_dir).items():
             files[tests_dir / name] = text

@@ -53,6 +53,8 @@ class SLO:
     labels: Mapping[str, str] = field(default_factory=dict)
     source: str = ""  # the file it came from, for error messages
     spec_version: str = NATIVE_VERSION
+    # Evaluation interval per group kind (sli, meta, alerts), from Sloth's rule-intervals plugin.
+    intervals: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

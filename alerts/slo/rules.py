@@ -44,7 +44,8 @@ SUMMARY = (
 class Options:
     """What Sloth's ``generate`` flags choose for every SLO: ``--disable-recordings``,
     ``--disable-alerts``; and the evaluation ``interval`` of each kind of group (``sli``,
-    ``meta``, ``alerts``), none meaning Prometheus' global one. Extra labels are SLO labels
+    ``meta``, ``alerts``; it wins over the spec's rule-intervals plugin), none meaning
+    Prometheus' global one. Extra labels are SLO labels
     (:func:`alerts.slo.spec.with_labels`), as in Sloth."""
 
     disable_recordings: bool = False
@@ -309,7 +310,8 @@ def groups(
         for kind, group in made.items():
             if group is None:
                 continue
-            if kind in options.interval:
-                group = {"name": group["name"], "interval": options.interval[kind], **group}
+            every = options.interval.get(kind) or slo.intervals.get(kind)
+            if every:
+                group = {"name": group["name"], "interval": every, **group}
             out.append(group)
     return out

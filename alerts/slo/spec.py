@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from alerts.slo import formats, sli
+from alerts.slo import formats, plugins, sli
 from alerts.slo.model import (
     K8S_VERSION,
     NATIVE_VERSION,
@@ -352,25 +352,15 @@ def _read_native(doc: dict[str, Any], source: str, default_days: float) -> list[
     return slos
 
 
-def _plugins(where: str, value: Any, fld: str) -> None:
-    """Sloth's SLO plugins are Go code run inside Sloth: refused, naming the first one."""
-    chain = value.get("chain") if isinstance(value, dict) else None
-    first = chain[0] if isinstance(chain, list) and chain else None
-    pid = first.get("id") if isinstance(first, dict) else None
-    raise SLOSpecError(
-        f"{where}: field {fld}: SLO plugin {pid!r} is Go code that only Sloth can run; remove "
-        f"{fld} and write what it adds as the SLO's sli, labels and alerting"
-    )
-
-
 def _read_sloth(doc: dict[str, Any], source: str, period_days: float, spec: str) -> list[SLO]:
     """Sloth's ``prometheus/v1`` (and what :mod:`alerts.slo.formats` turns into it): one
     service per document."""
     top = _keys(
         source, doc, {"version", "service", "labels", "slos", "slo_plugins"}, {"service", "slos"}
     )
+    common_intervals = {}
     if "slo_plugins" in top:
-        _plugins(source, top["slo_plugins"], "slo_plugins")
+        common_intervals = plugins.intervals(source, top["slo_plugins"], "slo_plugins")
     service = _name(source, top["service"], "service")
     common = _labels(source, top.get("labels"), "labels")
     slos = []
@@ -378,7 +368,9 @@ def _read_sloth(doc: dict[str, Any], source: str, period_days: float, spec: str)
         where = _slo_where(source, i, raw)
         raw = _keys(where, raw, {*_SLO_KEYS, "plugins"}, {"name", "objective", "sli"})
         if "plugins" in raw:
-            _plugins(where, raw["plugins"], "plugins")
+            intervals = {**common_intervals, **plugins.intervals(where, raw["plugins"], "plugins")}
+        else:
+            intervals = common_intervals
         raw = {"alerting": {}, **raw}
         slo = _slo(where, raw, service, period_days, source, spec)
         if isinstance(slo.sli, LatencySLI):
@@ -386,7 +378,7 @@ def _read_sloth(doc: dict[str, Any], source: str, period_days: float, spec: str)
                 f"{source}: slo {slo.name!r}: field sli.latency: not part of Sloth's format; "
                 f"use version {NATIVE_VERSION!r}"
             )
-        slos.append(replace(slo, labels={**common, **slo.labels}))  # file labels first
+        slos.append(replace(slo, labels={**common, **slo.labels}, intervals=intervals))
     return slos
 
 

@@ -63,8 +63,11 @@ EXTRA = {"slo:sli_error:rate5m", "slo:sli_total:rate5m", slo_rules.ABSENT_ALERT}
 def compare(case: str, tmp_path: Path) -> None:
     slos = load_slos(CASES / f"{case}.spec.yaml")
     expected = yaml.safe_load((CASES / f"{case}.sloth.yaml").read_text())["groups"]
-    ours = {g["name"]: g["rules"] for g in slo_rules.groups(slos)}
+    made = slo_rules.groups(slos)
+    ours = {g["name"]: g["rules"] for g in made}
     assert [g["name"] for g in expected] == list(ours), "the same groups, in the same order"
+    intervals = [g.get("interval") for g in made]
+    assert intervals == [g.get("interval") for g in expected], "group intervals"
     by_group = {s.id: s for s in slos}
     for group in expected:
         slo = next(s for i, s in by_group.items() if group["name"].endswith(i))

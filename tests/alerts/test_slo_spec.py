@@ -284,7 +284,8 @@ def test_an_slo_plugin_is_refused_by_id(tmp_path):
     assert str(err.value) == (
         f"{path}: field slo_plugins: SLO plugin "
         "'sloth.dev/contrib/denominator_corrected_rules/v1' is Go code that only Sloth can run; "
-        "remove slo_plugins and write what it adds as the SLO's sli, labels and alerting"
+        "remove it and write what it adds as the SLO's sli, labels and alerting (of Sloth's "
+        "plugins only sloth.dev/contrib/rule_intervals/v1 is read here)"
     )
 
 
@@ -293,3 +294,42 @@ def test_an_unknown_resource_is_named(tmp_path):
     path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     with pytest.raises(SLOSpecError, match=r"cm\.yaml: field apiVersion/kind: 'v1'/'ConfigMap'"):
         load_slos(path)
+
+
+@pytest.mark.parametrize(
+    ("chain", "expected"),
+    [
+        (
+            "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {alert: 1m}}",
+            "field slo_plugins.chain[0].config: field interval.default: missing",
+        ),
+        (
+            "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {default: soon}}",
+            "field interval.default: 'soon' is not a duration",
+        ),
+        (
+            "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {default: 1m}}\n"
+            "- id: sloth.dev/contrib/info_labels/v1",
+            "SLO plugin 'sloth.dev/contrib/info_labels/v1' is Go code",
+        ),
+    ],
+)
+def test_only_the_rule_intervals_plugin_is_read(tmp_path, chain, expected):
+    path = tmp_path / "plugins.yaml"
+    path.write_text(
+        "version: prometheus/v1\nservice: api\nslo_plugins:\n  chain:\n"
+        + textwrap.indent(chain, "    ")
+        + "\nslos:\n  - name: xy\n    objective: 99\n    sli:\n"
+        + textwrap.indent(EVENTS, "  ")
+        + "\n    alerting:\n      name: X\n"
+    )
+    with pytest.raises(SLOSpecError) as err:
+        load_slos(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert expected in str(err.value)
+    good = "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {default: 90s}}"
+    path.write_text(
+        path.read_text().replace(textwrap.indent(chain, "    "), textwrap.indent(good, "    "))
+    )
+    (slo,) = load_slos(path)
+    assert dict(slo.intervals) == {"sli": "1m30s", "meta": "1m30s", "alerts": "1m30s"}
