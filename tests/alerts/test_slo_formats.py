@@ -60,9 +60,12 @@ def ours_on_purpose(slo: SLO, sloth: Rule, ours: Rule) -> str:
 EXTRA = {"slo:sli_error:rate5m", "slo:sli_total:rate5m", slo_rules.ABSENT_ALERT}
 
 
-def compare(case: str, tmp_path: Path) -> None:
-    slos = load_slos(CASES / f"{case}.spec.yaml")
-    expected = yaml.safe_load((CASES / f"{case}.sloth.yaml").read_text())["groups"]
+def sloths(case: str) -> list[dict[str, Any]]:
+    return list(yaml.safe_load((CASES / f"{case}.sloth.yaml").read_text())["groups"])
+
+
+def compare(case: str, spec: Path, expected: list[dict[str, Any]], tmp_path: Path) -> None:
+    slos = load_slos(spec)
     made = slo_rules.groups(slos)
     ours = {g["name"]: g["rules"] for g in made}
     assert [g["name"] for g in expected] == list(ours), "the same groups, in the same order"
@@ -87,14 +90,23 @@ def compare(case: str, tmp_path: Path) -> None:
             assert got.get("for") == rule.get("for"), where
         assert {k[0] for k in mine} <= EXTRA, f"{case}: rules Sloth does not write: {mine}"
     rules = tmp_path / "rules.yaml"
-    rules.write_text(generate.rule_files(slos, [Path(f"{case}.spec.yaml")])[generate.SLO_RULES])
+    rules.write_text(generate.rule_files(slos, [Path(spec.name)])[generate.SLO_RULES])
     proc = promtool.run("check", "rules", str(rules))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("case", NAMES)
 def test_each_format_gives_sloths_rules(case, tmp_path):
-    compare(case, tmp_path)
+    compare(case, CASES / f"{case}.spec.yaml", sloths(case), tmp_path)
+
+
+def test_a_directory_gives_the_rules_of_each_spec_file_in_path_order(tmp_path):
+    specs = tmp_path / "slos"
+    (specs / "b-team").mkdir(parents=True)
+    (specs / "a-team.yml").write_text((CASES / "openslo.spec.yaml").read_text())
+    (specs / "b-team" / "ledger.yaml").write_text((CASES / "k8s.spec.yaml").read_text())
+    (specs / "b-team" / "notes.md").write_text("not a spec\n")
+    compare("directory", specs, sloths("openslo") + sloths("k8s"), tmp_path)
 
 
 def test_every_format_is_covered():
