@@ -128,7 +128,8 @@ def test_status_reads_budget_burn_rates_and_alerts_from_prometheus(shop):
     assert browse.budget_remaining_percent == 100
     assert browse.current_burn_rate == 0 and browse.budget_spent_in_seconds is None
     assert not any(w.over for w in browse.windows)
-    assert browse.alerts == ()
+    # SLOMetricsAbsent may still be pending from before the first evaluation on a busy machine.
+    assert [a for a in browse.alerts if a["alertname"] != "SLOMetricsAbsent"] == []
 
 
 def test_the_command_prints_a_table_and_json(shop, capsys):
