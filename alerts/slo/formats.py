@@ -102,8 +102,11 @@ def from_openslo(source: str, doc: dict[str, Any]) -> tuple[dict[str, Any], floa
                 f"{source}: field spec.timeWindows: expected one window in days, e.g. "
                 "[{count: 30, unit: Day}]"
             )
-        if not isinstance(w.get("count"), int) or isinstance(w.get("count"), bool):
-            raise SLOSpecError(f"{source}: field spec.timeWindows[0].count: expected days")
+        count = w.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise SLOSpecError(
+                f"{source}: field spec.timeWindows[0].count: expected a number of days, e.g. 30"
+            )
         days = float(w["count"])
     objectives = spec.get("objectives")
     if not isinstance(objectives, list) or not objectives:

@@ -333,3 +333,23 @@ def test_only_the_rule_intervals_plugin_is_read(tmp_path, chain, expected):
     )
     (slo,) = load_slos(path)
     assert dict(slo.intervals) == {"sli": "1m30s", "meta": "1m30s", "alerts": "1m30s"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("count: 30", "count: 0"), "field spec.timeWindows[0].count: expected a number of days"),
+        (("unit: Day", "unit: Month"), "field spec.timeWindows: expected one window in days"),
+        (("      target: 0.999\n", ""), "spec.objectives[0]: field target: expected a ratio"),
+        (("queryType: promql", "queryType: graphite"), "field ratioMetrics.good: expected source"),
+        (("  service: shop\n", ""), "field service: expected a non-empty string"),
+    ],
+)
+def test_openslo_mistakes_are_named(tmp_path, edit, expected):
+    text = (Path(__file__).parent / "slo_formats" / "openslo.spec.yaml").read_text()
+    assert edit[0] in text
+    path = tmp_path / "openslo.yaml"
+    path.write_text(text.replace(*edit, 1))
+    with pytest.raises(SLOSpecError) as err:
+        load_slos(path)
+    assert str(err.value).startswith(f"{path}: ") and expected in str(err.value)
