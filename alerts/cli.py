@@ -29,14 +29,31 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     cmds = parser.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
 
     def specs(p: argparse.ArgumentParser) -> None:
+        _slo_paths(p)
         p.add_argument(
-            "--slo",
-            dest="slo_paths",
-            metavar="FILE",
-            type=Path,
+            "--extra-label",
+            dest="extra_labels",
+            metavar="NAME=VALUE",
             action="append",
-            help="SLO spec, ours (dictobs/v1) or Sloth's (prometheus/v1); repeatable "
-            "(default alerts/slos.yaml)",
+            default=[],
+            help="label added to every SLO (and so to every recorded series); repeatable",
+        )
+        p.add_argument(
+            "--default-slo-period",
+            default="30d",
+            metavar="DURATION",
+            help="period of the SLOs whose spec sets none, e.g. 28d (%(default)s)",
+        )
+        p.add_argument("--disable-alerts", action="store_true", help="write no alert rules")
+        p.add_argument("--disable-recordings", action="store_true", help="write no recording rules")
+        p.add_argument(
+            "--interval",
+            dest="intervals",
+            metavar="KIND=DURATION",
+            action="append",
+            default=[],
+            help="evaluation interval of the sli, meta or alerts groups, e.g. sli=30s; "
+            "repeatable (default Prometheus' global interval)",
         )
         p.add_argument(
             "--out", type=Path, default=GENERATED_DIR, help="rule files folder (%(default)s)"
@@ -71,16 +88,81 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SLO spec files")
     p.set_defaults(func=_validate)
 
+    slo = sub.add_parser("slo", help="SLOs as a running Prometheus sees them")
+    slo_cmds = slo.add_subparsers(dest="slo_command", metavar="SUBCOMMAND", required=True)
+    p = slo_cmds.add_parser(
+        "status",
+        help="per SLO: SLI over the period, error budget left, burn rates, alerts pending/firing",
+    )
+    p.add_argument("--prometheus", required=True, metavar="URL", help="e.g. http://localhost:9090")
+    _slo_paths(p)
+    p.add_argument("--output", choices=("table", "json"), default="table", help="%(default)s")
+    p.set_defaults(func=_status)
 
-def _from_specs(make: Callable[[list[Path] | None, Path, Path], T], args: argparse.Namespace) -> T:
+
+def _slo_paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--slo",
+        dest="slo_paths",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        help="SLO spec file or directory: ours (dictobs/v1), Sloth's (prometheus/v1 or its "
+        "PrometheusServiceLevel) or OpenSLO (openslo/v1alpha); repeatable "
+        "(default alerts/slos.yaml)",
+    )
+
+
+def _from_specs(make: Callable[..., T], args: argparse.Namespace) -> T:
     """``make`` (build or generate) on the command's specs and folders; a spec error is the
     command's one-line error."""
     from alerts.slo.sli import SLOSpecError
 
     try:
-        return make(args.slo_paths, args.out, args.tests)
+        return make(args.slo_paths, args.out, args.tests, **_generator_options(args))
     except SLOSpecError as err:
         raise CLIError(str(err)) from None
+
+
+def _pairs(flag: str, values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key or not text:
+            raise CLIError(f"{flag} {value!r}: expected NAME=VALUE, both non-empty")
+        out[key] = text
+    return out
+
+
+def _generator_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Sloth's generator options, checked: keyword arguments of ``alerts.generate.build``."""
+    import re
+
+    from alerts.slo.rules import GROUP_KINDS, Options
+    from toolkit import durations
+
+    labels = _pairs("--extra-label", args.extra_labels)
+    for name in labels:
+        if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", name):
+            raise CLIError(f"--extra-label {name!r}: not a Prometheus label name")
+    intervals = _pairs("--interval", args.intervals)
+    for kind, every in list(intervals.items()):
+        if kind not in GROUP_KINDS:
+            raise CLIError(f"--interval {kind!r}: expected one of {', '.join(GROUP_KINDS)}")
+        try:
+            intervals[kind] = durations.normalize(every)
+        except ValueError as err:
+            raise CLIError(f"--interval {kind}: {err}") from None
+    options = Options(
+        disable_recordings=args.disable_recordings,
+        disable_alerts=args.disable_alerts,
+        interval=intervals,
+    )
+    return {
+        "options": options,
+        "extra_labels": labels,
+        "default_period": args.default_slo_period,
+    }
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -139,10 +221,33 @@ def _validate(args: argparse.Namespace) -> int:
         raise CLIError(str(err)) from None
     for slo in slos:
         kind = type(slo.sli).__name__.removesuffix("SLI").lower()
+        alert = f"alert {slo.alerting.name}" if slo.alerting.enabled else "no alerts"
         print(
             f"{slo.id}: {slo.objective:g}% over {slo.period_window}, {kind} SLI, "
-            f"alert {slo.alerting.name} ({slo.spec_version})"
+            f"{alert} ({slo.spec_version})"
         )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from alerts.slo import status
+    from alerts.slo.sli import SLOSpecError
+    from alerts.slo.spec import DEFAULT_PATH, load_many
+
+    try:
+        slos = load_many(args.slo_paths or [DEFAULT_PATH])
+    except SLOSpecError as err:
+        raise CLIError(str(err)) from None
+    try:
+        found = [status.status(args.prometheus, slo) for slo in slos]
+    except status.StatusError as err:
+        raise CLIError(str(err)) from None
+    if args.output == "json":
+        print(json.dumps([s.as_json() for s in found], indent=2))
+    else:
+        print(status.table(found), end="")
     return 0
 
 

@@ -14,12 +14,13 @@ and, next to the hand-written promtool tests, one generated test file per SLO
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alerts import operational, render
 from alerts.slo import cases
 from alerts.slo import rules as slo_rules
 from alerts.slo.model import SLO
-from alerts.slo.spec import DEFAULT_PATH, load_many
+from alerts.slo.spec import DEFAULT_PATH, DEFAULT_PERIOD, load_many, with_labels
 from core.config import DEFAULT, PackConfig, current
 from toolkit.files import write_atomically
 
@@ -42,10 +43,15 @@ def _shown(path: Path) -> str:
         return path.name
 
 
-def rule_files(slos: list[SLO], sources: list[Path], cfg: PackConfig = DEFAULT) -> dict[str, str]:
+def rule_files(
+    slos: list[SLO],
+    sources: list[Path],
+    cfg: PackConfig = DEFAULT,
+    options: slo_rules.Options = slo_rules.DEFAULT_OPTIONS,
+) -> dict[str, str]:
     """Relative path → content of every rule file."""
     source = ", ".join(_shown(p) for p in sources)
-    slo_groups = slo_rules.groups(slos, cfg)
+    slo_groups = slo_rules.groups(slos, cfg, options)
     ops_groups = operational.groups(cfg)
     ops_source = "alerts/operational (python)"
     return {
@@ -63,14 +69,22 @@ def build(
     out_dir: Path = GENERATED_DIR,
     tests_dir: Path | None = GENERATED_TESTS_DIR,
     cfg: PackConfig | None = None,
+    *,
+    options: slo_rules.Options = slo_rules.DEFAULT_OPTIONS,
+    extra_labels: dict[str, str] | None = None,
+    default_period: str = DEFAULT_PERIOD,
 ) -> dict[Path, str]:
     """Absolute path → content of every file ``generate`` writes, with ``cfg`` (by default the
-    command's pack configuration)."""
+    command's pack configuration). ``options``, ``extra_labels`` and ``default_period`` are
+    Sloth's generator options (:class:`alerts.slo.rules.Options`)."""
     cfg = cfg or current()
     sources = slo_paths or [DEFAULT_PATH]
-    slos = load_many(sources)
-    files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg).items()}
-    if tests_dir is not None:
+    slos = with_labels(load_many(sources, default_period), extra_labels or {})
+    files = {out_dir / name: text for name, text in rule_files(slos, sources, cfg, options).items()}
+    # The SLO tests prove the whole rule set at the evaluation interval they choose: a rule set
+    # without recordings or alerts, or with group intervals of its own, gets none.
+    retimed = any(slo.intervals for slo in slos)
+    if tests_dir is not None and options == slo_rules.DEFAULT_OPTIONS and not retimed:
         rules_path = out_dir / SLO_RULES
         for name, text in cases.test_files(slos, rules_path, tests_dir).items():
             files[tests_dir / name] = text
@@ -82,9 +96,10 @@ def generate(
     out_dir: Path = GENERATED_DIR,
     tests_dir: Path | None = GENERATED_TESTS_DIR,
     cfg: PackConfig | None = None,
+    **options: Any,
 ) -> list[Path]:
-    """Write every output; returns the paths written, in order."""
-    files = build(slo_paths, out_dir, tests_dir, cfg)
+    """Write every output (``options`` as :func:`build`); returns the paths written, in order."""
+    files = build(slo_paths, out_dir, tests_dir, cfg, **options)
     for path, text in files.items():
         write_atomically(path, text)
     return list(files)

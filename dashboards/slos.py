@@ -159,7 +159,7 @@ def _slo_row(slo: SLO) -> Row:
 
 
 def _overview(slos: list[SLO]) -> Row:
-    names = "|".join(sorted({s.alerting.name for s in slos}))
+    names = "|".join(sorted({s.alerting.name for s in slos if s.alerting.enabled}))
     return Row(
         "All SLOs",
         (

@@ -195,6 +195,22 @@ class DemoStack:
             say(f"  {state:<8} {name} ({severity}){times}")
         if any(state == "pending" for state, _, _ in alerts):
             say("  (pending: the condition holds, not yet for as long as the rule's `for`)")
+        self._slo_status(say)
+
+    def _slo_status(self, say: Say) -> None:
+        """The pack's SLOs as ``dictobs slo status`` shows them."""
+        from alerts.slo import status
+        from alerts.slo.spec import load_slos
+
+        prom = self.prometheus
+        assert prom is not None, "start() first"
+        say("\nSLOs (dictobs slo status):")
+        try:
+            text = status.table([status.status(prom.url, s) for s in load_slos()])
+        except status.StatusError as err:
+            text = f"{err}\n"
+        for line in text.splitlines():
+            say(f"  {line}")
 
     def where(self, say: Say, claim_id: str) -> None:
         """Where to look and what to try while the demo stays up."""

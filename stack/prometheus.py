@@ -3,7 +3,6 @@ Prometheus what it sees. Used by ``make demo`` and the end-to-end tests."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 import urllib.error
@@ -17,8 +16,8 @@ from typing import Any
 import yaml
 
 from stack.process import Service
-
-Sample = tuple[dict[str, str], float]
+from toolkit import prometheus_api
+from toolkit.prometheus_api import Sample
 
 
 def _binary(*names: str) -> str:
@@ -98,17 +97,11 @@ class Prometheus:
         self.service.stop()
 
     def _api(self, path: str, params: Mapping[str, str]) -> Any:
-        url = f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(params)}"
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            body = json.load(resp)
-        if body.get("status") != "success":
-            raise RuntimeError(f"Prometheus {path} failed: {body.get('error')}")
-        return body["data"]
+        return prometheus_api.api(self.url, path, params)
 
     def query(self, expr: str) -> list[Sample]:
         """An instant query; each sample as (labels, value)."""
-        data = self._api("query", {"query": expr})
-        return [(r["metric"], float(r["value"][1])) for r in data["result"]]
+        return prometheus_api.query(self.url, expr)
 
     def alerts(self) -> list[dict[str, Any]]:
         return list(self._api("alerts", {})["alerts"])

@@ -310,6 +310,7 @@ def _absent_alerts(slos: list[SLO]) -> list[dict[str, Any]]:
             },
         }
         for o in slos
+        if o.alerting.enabled
     ]
 
 
@@ -417,12 +418,11 @@ def test_doc(slo: SLO, all_slos: list[SLO], rules_path: str) -> dict[str, Any] |
     feed = feeder(slo)
     if feed is None:
         return None
-    tests = [_burn_test(slo, feed, case) for case in burn_cases()]
-    tests += [
-        _no_traffic_test(slo, feed, all_slos),
-        _absent_test(slo, all_slos),
-        _budget_test(slo, feed),
-    ]
+    tests = []
+    if slo.alerting.enabled:
+        tests += [_burn_test(slo, feed, case) for case in burn_cases()]
+        tests += [_no_traffic_test(slo, feed, all_slos), _absent_test(slo, all_slos)]
+    tests.append(_budget_test(slo, feed))
     # Recordings before the alerts that read them: evaluated hourly, a recording from the
     # previous round is past the 5m lookback and the alert would see nothing.
     order = [g["name"] for g in slo_rules.groups(all_slos)]

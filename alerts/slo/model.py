@@ -10,6 +10,11 @@ from alerts.slo.sli import SLI
 from toolkit import durations
 
 NATIVE_VERSION = "dictobs/v1"
+SLOTH_VERSION = "prometheus/v1"
+K8S_VERSION = "sloth.slok.dev/v1"
+OPENSLO_VERSION = "openslo/v1alpha"
+# ``sloth_mode`` of the info series, per spec format, as Sloth's ``generate`` writes it.
+MODES = {K8S_VERSION: "cli-gen-k8s", OPENSLO_VERSION: "cli-gen-openslo"}
 
 
 @dataclass(frozen=True)
@@ -24,11 +29,16 @@ class AlertSpec:
 
 @dataclass(frozen=True)
 class Alerting:
-    name: str
+    name: str  # empty when both alerts are disabled (then no alert is written)
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     page: AlertSpec = field(default_factory=AlertSpec)
     ticket: AlertSpec = field(default_factory=AlertSpec)
+
+    @property
+    def enabled(self) -> bool:
+        """False when both alerts are disabled: the SLO has no alert group at all."""
+        return not (self.page.disable and self.ticket.disable)
 
 
 @dataclass(frozen=True)
@@ -43,11 +53,18 @@ class SLO:
     labels: Mapping[str, str] = field(default_factory=dict)
     source: str = ""  # the file it came from, for error messages
     spec_version: str = NATIVE_VERSION
+    # Evaluation interval per group kind (sli, meta, alerts), from Sloth's rule-intervals plugin.
+    intervals: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         """``sloth_id``: service and SLO name, as Sloth builds it."""
         return f"{self.service}-{self.name}"
+
+    @property
+    def mode(self) -> str:
+        """``sloth_mode``: how Sloth would have generated the rules of this spec's format."""
+        return MODES.get(self.spec_version, "cli-gen-prom")
 
     @property
     def error_budget(self) -> float:

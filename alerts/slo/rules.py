@@ -18,7 +18,8 @@ Where this differs from Sloth, on purpose:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from alerts.slo import model, naming
@@ -33,6 +34,27 @@ Group = dict[str, Any]
 
 ABSENT_ALERT = "SLOMetricsAbsent"
 ABSENT_FOR = "15m"
+# Sloth's summary, for a spec that sets none.
+SUMMARY = (
+    "{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected."
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What Sloth's ``generate`` flags choose for every SLO: ``--disable-recordings``,
+    ``--disable-alerts``; and the evaluation ``interval`` of each kind of group (``sli``,
+    ``meta``, ``alerts``; it wins over the spec's rule-intervals plugin), none meaning
+    Prometheus' global one. Extra labels are SLO labels
+    (:func:`alerts.slo.spec.with_labels`), as in Sloth."""
+
+    disable_recordings: bool = False
+    disable_alerts: bool = False
+    interval: Mapping[str, str] = field(default_factory=dict)
+
+
+DEFAULT_OPTIONS = Options()
+GROUP_KINDS = ("sli", "meta", "alerts")
 
 
 @dataclass(frozen=True)
@@ -169,7 +191,7 @@ def meta_recordings(slo: SLO) -> Group:
             "expr": "vector(1)",
             "labels": _labels(
                 slo,
-                sloth_mode="cli-gen-prom",
+                sloth_mode=slo.mode,
                 sloth_objective=go_number(slo.objective),
                 sloth_spec=slo.spec_version,
                 sloth_version=f"dictobs-{__version__}",
@@ -180,19 +202,21 @@ def meta_recordings(slo: SLO) -> Group:
 
 
 def _burn_condition(slo: SLO, window: BurnWindow) -> str:
+    """One tier, as Sloth writes it: the short window first, so that the alert's ``$value`` is
+    the error ratio over the short window (``and`` keeps its left side's samples). ``max ...
+    without (sloth_window)`` drops the window label, so the alert keeps one identity when the
+    burn moves from one tier to the other."""
     factor = go_number(window.factor(slo.period_seconds))
     budget = go_number(slo.error_budget)
     sel = slo.selector()
-    # Without sloth_window the alert keeps one identity when the burn moves from one tier to
-    # the other (Sloth's alerts carry the window of whichever tier matched).
-    long = f"{naming.sli_error_ratio(window.long)}{{{sel}}} > ({factor} * {budget})"
     short = f"{naming.sli_error_ratio(window.short)}{{{sel}}} > ({factor} * {budget})"
+    long = f"{naming.sli_error_ratio(window.long)}{{{sel}}} > ({factor} * {budget})"
     return "\n".join(
         [
             "(",
-            f"    max without (sloth_window) ({long})",
+            f"    max({short}) without (sloth_window)",
             "    and",
-            f"    max without (sloth_window) ({short})",
+            f"    max({long}) without (sloth_window)",
             ")",
         ]
     )
@@ -220,15 +244,15 @@ def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | Non
         f"{go_number(w.factor(slo.period_seconds))}x over {w.long} and {w.short}" for w in tiers
     )
     annotations = {
-        "summary": f"{slo.service} {slo.name} SLO error budget burn rate is too fast.",
+        "summary": SUMMARY,
         "title": (
             f"({severity}) {{{{$labels.sloth_service}}}} {{{{$labels.sloth_slo}}}} SLO error "
             "budget burn rate is too fast."
         ),
         "description": (
             f"{{{{ $labels.sloth_service }}}} {{{{ $labels.sloth_slo }}}} burns its error budget "
-            f"({slo.objective:g}% over {slo.period_window}) at {speeds}: the error ratio is "
-            "{{ $value | humanizePercentage }}."
+            f"({slo.objective:g}% over {slo.period_window}) at {speeds}: the error ratio over "
+            "the short window is {{ $value | humanizePercentage }}."
         ),
         "runbook_url": cfg.runbook_url(name),
         **slo.alerting.annotations,
@@ -261,15 +285,33 @@ def absent_alert(slo: SLO, cfg: PackConfig = DEFAULT) -> Rule:
     }
 
 
-def alert_group(slo: SLO, cfg: PackConfig = DEFAULT) -> Group:
+def alert_group(slo: SLO, cfg: PackConfig = DEFAULT) -> Group | None:
+    """The SLO's alerts; None when both are disabled (as Sloth, no group then, not even
+    ``SLOMetricsAbsent``: nothing would page on the SLO anyway)."""
     rules = [r for r in (burn_alert(slo, "page", cfg), burn_alert(slo, "ticket", cfg)) if r]
+    if not rules:
+        return None
     rules.append(absent_alert(slo, cfg))
     return {"name": f"sloth-slo-alerts-{slo.id}", "rules": rules}
 
 
-def groups(slos: list[SLO], cfg: PackConfig = DEFAULT) -> list[Group]:
+def groups(
+    slos: list[SLO], cfg: PackConfig = DEFAULT, options: Options | None = None
+) -> list[Group]:
     """Every rule group of ``slos``, in file order."""
+    options = options or DEFAULT_OPTIONS
     out: list[Group] = []
     for slo in slos:
-        out += [sli_recordings(slo), meta_recordings(slo), alert_group(slo, cfg)]
+        made: dict[str, Group | None] = {
+            "sli": None if options.disable_recordings else sli_recordings(slo),
+            "meta": None if options.disable_recordings else meta_recordings(slo),
+            "alerts": None if options.disable_alerts else alert_group(slo, cfg),
+        }
+        for kind, group in made.items():
+            if group is None:
+                continue
+            every = options.interval.get(kind) or slo.intervals.get(kind)
+            if every:
+                group = {"name": group["name"], "interval": every, **group}
+            out.append(group)
     return out

@@ -20,6 +20,8 @@ from core.catalog import MetricType
 from toolkit import promtool
 
 WINDOW = "{{.window}}"
+# Sloth reads the placeholder as a Go template: ``{{ .window }}`` is the same variable.
+_WINDOW_SPELLINGS = re.compile(r"\{\{ *\.window *\}\}")
 
 
 class SLOSpecError(ValueError):
@@ -163,6 +165,7 @@ def _query(where: str, obj: dict[str, Any], key: str, fld: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value.strip():
         raise SLOSpecError(f"{where}: field {fld}: expected a PromQL query")
+    value = _WINDOW_SPELLINGS.sub(WINDOW, value)
     if WINDOW not in value:
         raise SLOSpecError(
             f"{where}: field {fld}: the query has no {WINDOW} placeholder for the window"
@@ -184,7 +187,14 @@ def _only(where: str, obj: Any, fld: str, allowed: set[str]) -> dict[str, Any]:
 
 def parse(where: str, raw: Any) -> SLI:
     """The SLI of one SLO's ``sli:`` mapping."""
-    obj = _only(where, raw, "sli", {"events", "latency", "raw"})
+    obj = _only(where, raw, "sli", {"events", "latency", "raw", "plugin"})
+    if "plugin" in obj:
+        plugin = obj["plugin"]
+        pid = plugin.get("id") if isinstance(plugin, dict) else None
+        raise SLOSpecError(
+            f"{where}: field sli.plugin: SLI plugin {pid!r} is Go code that only Sloth can run; "
+            "write the SLI it stands for as sli.events (error_query, total_query) or sli.raw"
+        )
     if len(obj) != 1:
         raise SLOSpecError(f"{where}: field sli: give exactly one of events, latency, raw")
     (kind,) = obj
@@ -196,10 +206,14 @@ def parse(where: str, raw: Any) -> SLI:
             )
         which = "error_query" if "error_query" in ev else "good_query"
         query = _query(where, ev, which, f"sli.events.{which}")
-        return EventsSLI(
-            total_query=_query(where, ev, "total_query", "sli.events.total_query"),
-            **{which: query},
-        )
+        total = _query(where, ev, "total_query", "sli.events.total_query")
+        if " ".join(query.split()) == " ".join(total.split()):
+            raise SLOSpecError(
+                f"{where}: field sli.events.{which}: the same query as total_query, so the "
+                f"{'error ratio is always 1' if which == 'error_query' else 'SLI never fails'}; "
+                "count only the failed events (or only the good ones)"
+            )
+        return EventsSLI(total_query=total, **{which: query})
     if kind == "raw":
         rw = _only(where, obj[kind], "sli.raw", {"error_ratio_query"})
         return RawSLI(_query(where, rw, "error_ratio_query", "sli.raw.error_ratio_query"))

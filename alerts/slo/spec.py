@@ -1,9 +1,12 @@
 """SLO specifications: the YAML files, read into one validated model.
 
-Two formats are read. Ours (``version: dictobs/v1``, default ``alerts/slos.yaml``) declares every
-SLO of the pack, each with its own service, and adds latency-threshold SLIs on a catalog
-histogram. Sloth's ``prometheus/v1`` is read too, so that a team can bring the specs it already
-has; both land in the same :class:`SLO` model and produce the same kind of rules::
+Ours (``version: dictobs/v1``, default ``alerts/slos.yaml``) declares every SLO of the pack, each
+with its own service, and adds latency-threshold SLIs on a catalog histogram. What a team already
+has is read too, as Sloth reads it: Sloth's ``prometheus/v1``, its Kubernetes
+``PrometheusServiceLevel`` and OpenSLO's ``openslo/v1alpha`` ratio metrics
+(:mod:`alerts.slo.formats` turns the last two into the first). A file may hold several documents
+(``---``) and a directory stands for every ``*.yaml``/``*.yml`` under it. Every format lands in the
+same :class:`SLO` model and produces the same kind of rules::
 
     >>> slo = load_slos()[0]
     >>> slo.id, slo.objective, slo.period_window
@@ -14,19 +17,31 @@ The model is in :mod:`alerts.slo.model`, the names the rules record in :mod:`ale
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from alerts.slo import sli
-from alerts.slo.model import NATIVE_VERSION, SLO, Alerting, AlertSpec
+from alerts.slo import formats, plugins, sli
+from alerts.slo.model import (
+    K8S_VERSION,
+    NATIVE_VERSION,
+    OPENSLO_VERSION,
+    SLO,
+    SLOTH_VERSION,
+    Alerting,
+    AlertSpec,
+)
 from alerts.slo.sli import SLI, EventsSLI, LatencySLI, RawSLI, SLOSpecError
 from core import yamlfile
 from core.config import PackConfig, current
 from toolkit import durations
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "slos.yaml"
-SLOTH_VERSION = "prometheus/v1"
 DEFAULT_PERIOD = "30d"
+# Sloth's rule for service and SLO names (they end up in group names and ``sloth_id``).
+NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$")
 
 
 def fill_variables(text: str, cfg: PackConfig | None = None) -> str:
@@ -41,48 +56,98 @@ def fill_variables(text: str, cfg: PackConfig | None = None) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
-def load_slos(path: Path | None = None, *, check_queries: bool = True) -> list[SLO]:
-    """Every SLO in ``path`` (default ``alerts/slos.yaml``), validated.
+def spec_files(path: Path) -> list[Path]:
+    """``path`` itself, or every ``*.yaml``/``*.yml`` under the directory ``path``, sorted."""
+    if not path.is_dir():
+        return [path]
+    found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not found:
+        raise SLOSpecError(f"{path}: no *.yaml or *.yml spec file in this directory")
+    return found
+
+
+def load_slos(
+    path: Path | None = None, *, check_queries: bool = True, default_period: str = DEFAULT_PERIOD
+) -> list[SLO]:
+    """Every SLO in ``path`` (default ``alerts/slos.yaml``; a file of one or more documents, or
+    a directory of them), validated. ``default_period`` is the period of the SLOs whose spec
+    sets none (Sloth's ``--default-slo-period``).
 
     Raises :class:`SLOSpecError` naming the file, the SLO and the field on the first problem.
     With ``check_queries`` the PromQL of every SLI is parsed by ``promtool``.
     """
     path = DEFAULT_PATH if path is None else Path(path)
-    try:
-        doc = yamlfile.read(path, fill_variables)
-    except ValueError as err:
-        raise SLOSpecError(f"{path}: {err}") from None
-    if not isinstance(doc, dict):
-        raise SLOSpecError(f"{path}: expected a mapping with 'version' and 'slos'")
-    version = doc.get("version")
-    if version == NATIVE_VERSION:
-        slos = _read_native(doc, str(path))
-    elif version == SLOTH_VERSION:
-        slos = _read_sloth(doc, str(path))
-    else:
-        raise SLOSpecError(
-            f"{path}: field version: {version!r} is unknown; use {NATIVE_VERSION!r} "
-            f"or Sloth's {SLOTH_VERSION!r}"
-        )
+    period = _period_days(f"default period {default_period!r}", default_period)
+    slos: list[SLO] = []
+    for file in spec_files(path):
+        slos += _load_file(file, period)
     seen: set[str] = set()
     for slo in slos:
         if slo.id in seen:
-            raise SLOSpecError(f"{path}: slo {slo.name!r}: id {slo.id!r} is declared twice")
+            raise SLOSpecError(f"{slo.source}: slo {slo.name!r}: id {slo.id!r} is declared twice")
         seen.add(slo.id)
     if check_queries:
         sli.check_syntax(slos_queries(slos))
     return slos
 
 
-def load_many(paths: list[Path]) -> list[SLO]:
-    """SLOs of several files, ids unique across all of them."""
+def _load_file(path: Path, default_period: float) -> list[SLO]:
+    try:
+        docs = yamlfile.read_all(path, fill_variables)
+    except ValueError as err:
+        raise SLOSpecError(f"{path}: {err}") from None
+    if not docs:
+        raise SLOSpecError(f"{path}: declares no SLOs; expected a spec with 'version' and 'slos'")
+    slos: list[SLO] = []
+    for i, doc in enumerate(docs):
+        source = str(path) if len(docs) == 1 else f"{path} (document {i + 1})"
+        slos += _read_doc(doc, source, default_period)
+    return slos
+
+
+def _read_doc(doc: Any, source: str, default_period: float) -> list[SLO]:
+    if not isinstance(doc, dict):
+        raise SLOSpecError(f"{source}: expected a mapping with 'version' and 'slos'")
+    try:
+        kind = formats.kind_of(doc)
+    except SLOSpecError as err:
+        raise SLOSpecError(f"{source}: {err}") from None
+    if kind == K8S_VERSION:
+        return _read_sloth(formats.from_k8s(source, doc), source, default_period, kind)
+    if kind == OPENSLO_VERSION:
+        doc, days = formats.from_openslo(source, doc)
+        return _read_sloth(doc, source, days or default_period, kind)
+    version = doc.get("version")
+    if version == NATIVE_VERSION:
+        return _read_native(doc, source, default_period)
+    if version == SLOTH_VERSION:
+        return _read_sloth(doc, source, default_period, SLOTH_VERSION)
+    raise SLOSpecError(
+        f"{source}: field version: {version!r} is unknown; use {NATIVE_VERSION!r}, "
+        f"Sloth's {SLOTH_VERSION!r} (or its apiVersion {K8S_VERSION!r}, kind "
+        f"{formats.K8S_KIND}) or OpenSLO's apiVersion {OPENSLO_VERSION!r}"
+    )
+
+
+def load_many(paths: list[Path], default_period: str = DEFAULT_PERIOD) -> list[SLO]:
+    """SLOs of several files or directories, ids unique across all of them."""
     slos: list[SLO] = []
     for path in paths:
-        for slo in load_slos(path):
+        for slo in load_slos(path, default_period=default_period):
             if any(s.id == slo.id for s in slos):
-                raise SLOSpecError(f"{path}: slo {slo.name!r}: id {slo.id!r} is declared twice")
+                raise SLOSpecError(
+                    f"{slo.source}: slo {slo.name!r}: id {slo.id!r} is declared twice"
+                )
             slos.append(slo)
     return slos
+
+
+def with_labels(slos: list[SLO], extra: dict[str, str]) -> list[SLO]:
+    """``slos`` with ``extra`` labels on every SLO (winning over the spec's), as Sloth's
+    ``--extra-labels`` adds them: on every recorded series, not on the alerts' own labels."""
+    if not extra:
+        return slos
+    return [replace(slo, labels={**slo.labels, **extra}) for slo in slos]
 
 
 def slos_queries(slos: list[SLO]) -> list[tuple[str, str]]:
@@ -117,12 +182,43 @@ def _str(where: str, value: Any, fld: str) -> str:
     return value
 
 
+def _name(where: str, value: Any, fld: str) -> str:
+    name = _str(where, value, fld)
+    if not NAME.match(name):
+        raise SLOSpecError(
+            f"{where}: field {fld}: {name!r} is not a valid name; use letters, digits, '-', "
+            "'_' and '.', starting and ending with a letter or digit (it names rule groups)"
+        )
+    return name
+
+
+def _scalar(value: Any) -> str | None:
+    """A label value as Sloth reads it: the YAML scalar's text (``true``, ``2``), not Python's
+    ``str()`` (``True``); None for what is not a scalar."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return None
+
+
 def _labels(where: str, value: Any, fld: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise SLOSpecError(f"{where}: field {fld}: expected a mapping of names to strings")
-    return {k: str(v) for k, v in value.items()}
+    out = {}
+    for key, raw in value.items():
+        text = _scalar(raw)
+        if text is None and raw is not None:
+            raise SLOSpecError(f"{where}: field {fld}.{key}: expected a string, got {raw!r}")
+        if not text:
+            raise SLOSpecError(
+                f"{where}: field {fld}.{key}: empty value (Prometheus drops a label whose "
+                "value is empty); give it a value or remove the label"
+            )
+        out[key] = text
+    return out
 
 
 def _objective(where: str, value: Any) -> float:
@@ -175,17 +271,26 @@ def _alerting(where: str, obj: Any) -> Alerting:
         f"{where}: field alerting",
         obj,
         {"name", "labels", "annotations", "page_alert", "ticket_alert"},
-        {"name"},
     )
-    name = _str(where, obj["name"], "alerting.name")
-    if not name.isidentifier():
-        raise SLOSpecError(f"{where}: field alerting.name: {name!r} is not a CamelCase name")
+    page = _alert(f"{where}: field alerting.page_alert", obj.get("page_alert"))
+    ticket = _alert(f"{where}: field alerting.ticket_alert", obj.get("ticket_alert"))
+    name = ""
+    if "name" in obj or not (page.disable and ticket.disable):
+        # As in Sloth, an SLO whose two alerts are disabled needs no alert name.
+        if "name" not in obj:
+            raise SLOSpecError(
+                f"{where}: field alerting.name: missing; name the alert, or disable both "
+                "page_alert and ticket_alert"
+            )
+        name = _str(where, obj["name"], "alerting.name")
+        if not name.isidentifier():
+            raise SLOSpecError(f"{where}: field alerting.name: {name!r} is not a CamelCase name")
     return Alerting(
         name=name,
         labels=_labels(where, obj.get("labels"), "alerting.labels"),
         annotations=_labels(where, obj.get("annotations"), "alerting.annotations"),
-        page=_alert(f"{where}: field alerting.page_alert", obj.get("page_alert")),
-        ticket=_alert(f"{where}: field alerting.ticket_alert", obj.get("ticket_alert")),
+        page=page,
+        ticket=ticket,
     )
 
 
@@ -200,7 +305,7 @@ def _slo(
     source: str,
     spec_version: str,
 ) -> SLO:
-    name = _str(where, raw["name"], "name")
+    name = _name(where, raw["name"], "name")
     return SLO(
         service=service,
         name=name,
@@ -222,11 +327,16 @@ def _slo_where(source: str, index: int, raw: Any) -> str:
     return f"{source}: slos[{index}]"
 
 
-def _read_native(doc: dict[str, Any], source: str) -> list[SLO]:
+def _slo_list(source: str, value: Any) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise SLOSpecError(f"{source}: field slos: declares no SLOs; expected a non-empty list")
+    return value
+
+
+def _read_native(doc: dict[str, Any], source: str, default_days: float) -> list[SLO]:
     top = _keys(source, doc, {"version", "period", "slos"}, {"slos"})
-    default_period = _period_days(source, top.get("period", DEFAULT_PERIOD))
-    if not isinstance(top["slos"], list) or not top["slos"]:
-        raise SLOSpecError(f"{source}: field slos: expected a non-empty list")
+    default_period = _period_days(source, top["period"]) if "period" in top else default_days
+    _slo_list(source, top["slos"])
     slos = []
     for i, raw in enumerate(top["slos"]):
         where = _slo_where(source, i, raw)
@@ -237,31 +347,38 @@ def _read_native(doc: dict[str, Any], source: str) -> list[SLO]:
             {"name", "service", "objective", "sli", "alerting"},
         )
         period = _period_days(where, raw["period"]) if "period" in raw else default_period
-        service = _str(where, raw["service"], "service")
+        service = _name(where, raw["service"], "service")
         slos.append(_slo(where, raw, service, period, source, NATIVE_VERSION))
     return slos
 
 
-def _read_sloth(doc: dict[str, Any], source: str) -> list[SLO]:
-    """Sloth's ``prometheus/v1``: one service per file, 30-day period."""
-    top = _keys(source, doc, {"version", "service", "labels", "slos"}, {"service", "slos"})
-    service = _str(source, top["service"], "service")
+def _read_sloth(doc: dict[str, Any], source: str, period_days: float, spec: str) -> list[SLO]:
+    """Sloth's ``prometheus/v1`` (and what :mod:`alerts.slo.formats` turns into it): one
+    service per document."""
+    top = _keys(
+        source, doc, {"version", "service", "labels", "slos", "slo_plugins"}, {"service", "slos"}
+    )
+    common_intervals = {}
+    if "slo_plugins" in top:
+        common_intervals = plugins.intervals(source, top["slo_plugins"], "slo_plugins")
+    service = _name(source, top["service"], "service")
     common = _labels(source, top.get("labels"), "labels")
-    if not isinstance(top["slos"], list) or not top["slos"]:
-        raise SLOSpecError(f"{source}: field slos: expected a non-empty list")
     slos = []
-    for i, raw in enumerate(top["slos"]):
+    for i, raw in enumerate(_slo_list(source, top["slos"])):
         where = _slo_where(source, i, raw)
-        raw = _keys(where, raw, _SLO_KEYS, {"name", "objective", "sli", "alerting"})
-        slo = _slo(where, raw, service, 30.0, source, SLOTH_VERSION)
+        raw = _keys(where, raw, {*_SLO_KEYS, "plugins"}, {"name", "objective", "sli"})
+        if "plugins" in raw:
+            intervals = {**common_intervals, **plugins.intervals(where, raw["plugins"], "plugins")}
+        else:
+            intervals = common_intervals
+        raw = {"alerting": {}, **raw}
+        slo = _slo(where, raw, service, period_days, source, spec)
         if isinstance(slo.sli, LatencySLI):
             raise SLOSpecError(
                 f"{source}: slo {slo.name!r}: field sli.latency: not part of Sloth's format; "
                 f"use version {NATIVE_VERSION!r}"
             )
-        slos.append(
-            SLO(**{**slo.__dict__, "labels": {**common, **slo.labels}})  # file labels first
-        )
+        slos.append(replace(slo, labels={**common, **slo.labels}, intervals=intervals))
     return slos
 
 

@@ -118,3 +118,73 @@ def test_test_runs_promtool_and_reports_a_missing_file(tmp_path, capsys):
     )
     assert main(["rules", "test", str(failing)]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def _generate(tmp_path, *args: str) -> tuple[int, dict]:
+    import yaml
+
+    out = tmp_path / "out"
+    status = main(["rules", "generate", "--out", str(out), "--tests", str(tmp_path / "t"), *args])
+    rules = out / "slo-rules.yaml"
+    return status, (yaml.safe_load(rules.read_text()) if rules.is_file() else {})
+
+
+def test_sloths_generator_options(tmp_path, sloth_file):
+    spec = ["--slo", str(sloth_file)]
+    status, doc = _generate(
+        tmp_path,
+        *spec,
+        "--extra-label",
+        "env=prod",
+        "--default-slo-period",
+        "28d",
+        "--interval",
+        "sli=1m",
+        "--interval",
+        "alerts=30s",
+    )
+    assert status == 0
+    groups = {g["name"].split("-")[2]: g for g in doc["groups"]}
+    assert groups["sli"]["interval"] == "1m" and groups["alerts"]["interval"] == "30s"
+    assert "interval" not in groups["meta"]
+    records = [r for g in doc["groups"] for r in g["rules"] if "record" in r]
+    assert all(r["labels"]["env"] == "prod" for r in records)
+    assert "slo:sli_error:ratio_rate4w" in {r["record"] for r in records}
+    assert not (tmp_path / "t").exists()  # no promtool tests for a partial or re-timed rule set
+
+    _, doc = _generate(tmp_path, *spec, "--disable-alerts")
+    assert [g["name"].split("-")[2] for g in doc["groups"]] == ["sli", "meta"]
+    _, doc = _generate(tmp_path, *spec, "--disable-recordings")
+    assert [g["name"].split("-")[2] for g in doc["groups"]] == ["alerts"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--extra-label", "env"], "--extra-label 'env': expected NAME=VALUE"),
+        (["--extra-label", "bad-name=x"], "--extra-label 'bad-name': not a Prometheus label"),
+        (["--interval", "rules=1m"], "--interval 'rules': expected one of sli, meta, alerts"),
+        (["--interval", "sli=soon"], "--interval sli: 'soon' is not a duration"),
+        (["--default-slo-period", "36h"], "not a whole number of days"),
+    ],
+)
+def test_bad_generator_options_are_refused_and_nothing_is_written(
+    tmp_path, sloth_file, capsys, args, expected
+):
+    status, doc = _generate(tmp_path, "--slo", str(sloth_file), *args)
+    assert (status, doc) == (2, {})
+    assert expected in capsys.readouterr().err
+
+
+def test_a_plugin_keeps_the_whole_spec_out_of_the_output(tmp_path, sloth_file, capsys):
+    plugin = tmp_path / "plugin.yaml"
+    plugin.write_text(
+        SLOTH_SPEC.replace("service: pix-gateway", "service: other")
+        + "  - name: apiserver\n    objective: 99\n    sli:\n      plugin:\n"
+        "        id: sloth-common/kubernetes/apiserver/availability\n"
+    )
+    status, doc = _generate(tmp_path, "--slo", str(sloth_file), "--slo", str(plugin))
+    assert (status, doc) == (2, {})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "SLI plugin 'sloth-common/kubernetes/apiserver/availability'" in err[0]

@@ -188,3 +188,168 @@ def test_latency_bucket_bound_matches_prometheus_2_and_3_spellings():
     assert le_regex(1.0) == r"1(\\.0)?"
     assert "1" in le_spellings(1.0) and "1.0" in le_spellings(1.0)
     assert {"2.5956e+06", "2595600", "2595600.0"} <= set(le_spellings(2595600.0))
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            {"sli": events("sum(rate(x[{{.window}}]))", "sum(rate(x[{{ .window }}]))")},
+            "field sli.events.error_query: the same query as total_query",
+        ),
+        (
+            {"extra": "labels:\n  team:"},
+            "field labels.team: empty value (Prometheus drops a label whose value is empty)",
+        ),
+        ({"extra": "labels:\n  team: ''"}, "field labels.team: empty value"),
+        ({"extra": "labels:\n  team: [a]"}, "field labels.team: expected a string"),
+        (
+            {"alerting": "alerting:\n  page_alert:\n    disable: true"},
+            "field alerting.name: missing; name the alert, or disable both",
+        ),
+        (
+            {"extra": "plugins:\n  chain:\n    - id: sloth.dev/core/debug/v1"},
+            "unknown key 'plugins'",  # ours has no plugins at all
+        ),
+    ],
+)
+def test_specs_sloth_would_refuse_or_we_cannot_honour_are_named(tmp_path, override, expected):
+    message = error_of(tmp_path, good_body(**override))
+    assert message.startswith(f"{tmp_path / 'slos.yaml'}: slo 'checkout': ")
+    assert expected in message
+
+
+@pytest.mark.parametrize("bad", ["check out", "check/out", "-checkout", "checkout."])
+def test_names_are_restricted_to_what_sloth_allows(tmp_path, bad):
+    path = spec(tmp_path, good_body())
+    path.write_text(path.read_text().replace("name: checkout", f"name: {bad!r}"))
+    with pytest.raises(SLOSpecError, match=r"field name: .* is not a valid name"):
+        load_slos(path)
+    path.write_text(spec(tmp_path, good_body()).read_text().replace("dict-claims", repr(bad)))
+    with pytest.raises(SLOSpecError, match=r"field service: .* is not a valid name"):
+        load_slos(path)
+
+
+def test_a_spec_without_slos_is_refused(tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing yet\n---\n")
+    with pytest.raises(SLOSpecError, match=r"empty\.yaml: declares no SLOs"):
+        load_slos(empty)
+    none = tmp_path / "none.yaml"
+    none.write_text("version: prometheus/v1\nservice: svc\nslos: []\n")
+    with pytest.raises(SLOSpecError, match=r"none\.yaml: field slos: declares no SLOs"):
+        load_slos(none)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "README.md").write_text("specs go here\n")
+    with pytest.raises(SLOSpecError, match=r"folder: no \*\.yaml or \*\.yml spec file"):
+        load_slos(folder)
+
+
+def test_a_directory_reads_every_spec_under_it_and_label_values_are_yaml_scalars(tmp_path):
+    (tmp_path / "team" / "deep").mkdir(parents=True)
+    doc = "version: prometheus/v1\nservice: SVC\nlabels:\n  paging: true\n  tier: 1\n"
+    doc += "slos:\n  - name: NAME\n    objective: 99\n    sli:\n" + textwrap.indent(EVENTS, "  ")
+    doc += "\n    alerting:\n      name: Burn\n"
+    (tmp_path / "team" / "a.yaml").write_text(doc.replace("SVC", "alpha").replace("NAME", "one"))
+    (tmp_path / "team" / "deep" / "b.yml").write_text(
+        doc.replace("SVC", "beta").replace("NAME", "two")
+    )
+    (tmp_path / "team" / "notes.txt").write_text("not a spec\n")
+    slos = load_slos(tmp_path / "team")
+    assert [s.id for s in slos] == ["alpha-one", "beta-two"]
+    assert dict(slos[0].labels) == {"paging": "true", "tier": "1"}
+
+
+def test_a_mistake_in_a_later_document_names_it(tmp_path):
+    path = tmp_path / "two.yaml"
+    doc = "version: prometheus/v1\nservice: SVC\nslos:\n  - name: xy\n    objective: OBJ\n"
+    doc += "    sli:\n" + textwrap.indent(EVENTS, "  ") + "\n    alerting:\n      name: X\n"
+    first = doc.replace("SVC", "svc-a").replace("OBJ", "99")
+    path.write_text(first + "---\n" + doc.replace("SVC", "svc-b").replace("OBJ", "100"))
+    with pytest.raises(SLOSpecError) as err:
+        load_slos(path)
+    assert str(err.value).startswith(f"{path} (document 2): slo 'xy': field objective: 100")
+
+
+def test_an_slo_plugin_is_refused_by_id(tmp_path):
+    path = tmp_path / "plugins.yaml"
+    path.write_text(
+        "version: prometheus/v1\nservice: api\nslo_plugins:\n  chain:\n"
+        "    - id: sloth.dev/contrib/denominator_corrected_rules/v1\nslos:\n"
+        "  - name: xy\n    objective: 99\n    sli:\n" + textwrap.indent(EVENTS, "  ") + "\n"
+    )
+    with pytest.raises(SLOSpecError) as err:
+        load_slos(path)
+    assert str(err.value) == (
+        f"{path}: field slo_plugins: SLO plugin "
+        "'sloth.dev/contrib/denominator_corrected_rules/v1' is Go code that only Sloth can run; "
+        "remove it and write what it adds as the SLO's sli, labels and alerting (of Sloth's "
+        "plugins only sloth.dev/contrib/rule_intervals/v1 is read here)"
+    )
+
+
+def test_an_unknown_resource_is_named(tmp_path):
+    path = tmp_path / "cm.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    with pytest.raises(SLOSpecError, match=r"cm\.yaml: field apiVersion/kind: 'v1'/'ConfigMap'"):
+        load_slos(path)
+
+
+@pytest.mark.parametrize(
+    ("chain", "expected"),
+    [
+        (
+            "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {alert: 1m}}",
+            "field slo_plugins.chain[0].config: field interval.default: missing",
+        ),
+        (
+            "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {default: soon}}",
+            "field interval.default: 'soon' is not a duration",
+        ),
+        (
+            "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {default: 1m}}\n"
+            "- id: sloth.dev/contrib/info_labels/v1",
+            "SLO plugin 'sloth.dev/contrib/info_labels/v1' is Go code",
+        ),
+    ],
+)
+def test_only_the_rule_intervals_plugin_is_read(tmp_path, chain, expected):
+    path = tmp_path / "plugins.yaml"
+    path.write_text(
+        "version: prometheus/v1\nservice: api\nslo_plugins:\n  chain:\n"
+        + textwrap.indent(chain, "    ")
+        + "\nslos:\n  - name: xy\n    objective: 99\n    sli:\n"
+        + textwrap.indent(EVENTS, "  ")
+        + "\n    alerting:\n      name: X\n"
+    )
+    with pytest.raises(SLOSpecError) as err:
+        load_slos(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert expected in str(err.value)
+    good = "- id: sloth.dev/contrib/rule_intervals/v1\n  config: {interval: {default: 90s}}"
+    path.write_text(
+        path.read_text().replace(textwrap.indent(chain, "    "), textwrap.indent(good, "    "))
+    )
+    (slo,) = load_slos(path)
+    assert dict(slo.intervals) == {"sli": "1m30s", "meta": "1m30s", "alerts": "1m30s"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("count: 30", "count: 0"), "field spec.timeWindows[0].count: expected a number of days"),
+        (("unit: Day", "unit: Month"), "field spec.timeWindows: expected one window in days"),
+        (("      target: 0.999\n", ""), "spec.objectives[0]: field target: expected a ratio"),
+        (("queryType: promql", "queryType: graphite"), "field ratioMetrics.good: expected source"),
+        (("  service: shop\n", ""), "field service: expected a non-empty string"),
+    ],
+)
+def test_openslo_mistakes_are_named(tmp_path, edit, expected):
+    text = (Path(__file__).parent / "slo_formats" / "openslo.spec.yaml").read_text()
+    assert edit[0] in text
+    path = tmp_path / "openslo.yaml"
+    path.write_text(text.replace(*edit, 1))
+    with pytest.raises(SLOSpecError) as err:
+        load_slos(path)
+    assert str(err.value).startswith(f"{path}: ") and expected in str(err.value)

@@ -4,7 +4,7 @@ The expectations below are what Sloth's ``generate`` writes for such a spec (its
 examples): group names, record names and windows, rule labels, the info series, alert names,
 labels and annotations, the factor of each window pair and the error budget as Go prints it.
 Where we differ on purpose (traffic-weighted period SLI, zero-filled error series, alerts
-without ``sloth_window``) the test says so.
+``SLOMetricsAbsent``) the test says so.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def _tiers(expr: str) -> list[tuple[str, str, str, str]]:
     """(short window, long window, factor, budget) of every tier of a burn-rate alert."""
     found = re.findall(r"slo:sli_error:ratio_rate(\w+)\{[^}]*\} > \((\S+) \* ([^)\s]+)\)", expr)
     pairs = []
-    for (long_w, factor, budget), (short_w, factor2, budget2) in zip(
+    for (short_w, factor, budget), (long_w, factor2, budget2) in zip(
         found[::2], found[1::2], strict=True
     ):
         assert (factor, budget) == (factor2, budget2)
@@ -200,8 +200,13 @@ def test_sloth_features_we_cannot_honour_are_named(tmp_path):
             "      plugin:\n        id: sloth-common/kubernetes/apiserver/availability",
         )
     )
-    with pytest.raises(SLOSpecError, match=r"slo 'queue-health': field sli: unknown key 'plugin'"):
+    with pytest.raises(SLOSpecError) as err:
         load_slos(path)
+    assert str(err.value) == (
+        f"{path}: slo 'queue-health': field sli.plugin: SLI plugin "
+        "'sloth-common/kubernetes/apiserver/availability' is Go code that only Sloth can run; "
+        "write the SLI it stands for as sli.events (error_query, total_query) or sli.raw"
+    )
     path.write_text(SPEC.replace("      raw:", "      latency:\n        metric: x\n      raw:", 1))
     with pytest.raises(SLOSpecError, match="slo 'queue-health': field sli: give exactly one"):
         load_slos(path)

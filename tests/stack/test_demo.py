@@ -134,6 +134,9 @@ def test_demo_once_runs_every_outcome_and_leaves_nothing(tmp_path):
     groups, files, alerting = map(int, rules.groups())
     assert files == len(list(RULES_DIR.glob("*.yaml"))) > 0
     assert groups > 0 and alerting > 0
+    assert "SLOs (dictobs slo status):" in out, demo
+    assert re.search(r"dict-claims-workflow-success  objective 99\.9% over 30d", out), demo
+    assert "rules are not loaded" not in out, demo
 
     # PIX keys are personal data: masked in the output and in every log.
     logs = {p.name: p.read_text(errors="replace") for p in demo.run_dir.glob("*.log")}
