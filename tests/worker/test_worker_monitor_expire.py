@@ -152,14 +152,13 @@ async def test_cancel_is_idempotent_and_refuses_a_completed_claim(
     assert sim.transfers(claim_id) == 0
 
 
-async def test_a_resolved_claim_stops_its_monitor_even_mid_check(sim, isolated_claims):
+async def test_a_resolved_claim_stops_its_monitor_even_mid_check(sim, ts_client, task_queue):
     from temporalio.client import WorkflowExecutionStatus
     from worker_support import new_claim, wait_for_status
 
     from worker.model import DECISION_SIGNAL
     from worker.starter import start_claim
 
-    ts_client, task_queue = isolated_claims
     sim.set_fault("GetClaim", latency=1.0)  # the monitor is inside a check when the claim ends
     claim = new_claim()
     handle = await start_claim(ts_client, claim, task_queue=task_queue)
@@ -167,6 +166,11 @@ async def test_a_resolved_claim_stops_its_monitor_even_mid_check(sim, isolated_c
     await handle.signal(DECISION_SIGNAL, True)
     assert (await handle.result()).status is ClaimStatus.COMPLETED
 
+    # The check in flight is let finish (no activity outlives its workflow): the monitor then
+    # ends cancelled, or completed when that check already saw the terminal status.
     monitor = ts_client.get_workflow_handle(f"{handle.id}-monitor")
-    assert (await monitor.describe()).status is WorkflowExecutionStatus.CANCELED
-    assert sim.calls("GetClaim") == 1  # cancelled, not carried on to a later check
+    assert (await monitor.describe()).status in (
+        WorkflowExecutionStatus.CANCELED,
+        WorkflowExecutionStatus.COMPLETED,
+    )
+    assert sim.calls("GetClaim") == 1  # stopped, not carried on to a later check

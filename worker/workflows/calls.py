@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from worker.retry import MATRIX
@@ -13,8 +14,11 @@ with workflow.unsafe.imports_passed_through():
 T = TypeVar("T")
 
 
-async def call(name: str, arg: Any, result_type: type[T]) -> T:
-    """Run activity ``name`` with ``arg`` under its matrix row (timeout and retry policy)."""
+async def call(name: str, arg: Any, result_type: type[T], *, settle_on_cancel: bool = False) -> T:
+    """Run activity ``name`` with ``arg`` under its matrix row (timeout and retry policy).
+
+    ``settle_on_cancel``: when the workflow is cancelled mid-call, wait for the call in flight to
+    end before the workflow does, so that no activity outlives its workflow."""
     row = MATRIX[name]
     result: T = await workflow.execute_activity(
         name,
@@ -22,6 +26,11 @@ async def call(name: str, arg: Any, result_type: type[T]) -> T:
         start_to_close_timeout=row.start_to_close,
         retry_policy=row.policy(),
         result_type=result_type,
+        cancellation_type=(
+            ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+            if settle_on_cancel
+            else ActivityCancellationType.TRY_CANCEL
+        ),
     )
     return result
 

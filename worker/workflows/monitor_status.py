@@ -23,7 +23,7 @@ class MonitorStatusWorkflow:
         last = None
         for check in range(1, request.max_checks + 1):
             try:
-                record = await call(GET_CLAIM, request.claim_id, ClaimRecord)
+                record = await call(GET_CLAIM, request.claim_id, ClaimRecord, settle_on_cancel=True)
             except ActivityError as err:
                 if isinstance(err.cause, CancelledError):
                     raise  # the monitor itself was cancelled (its claim resolved): stop now
