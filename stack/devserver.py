@@ -22,7 +22,11 @@ from temporalio.service import RPCError
 from core import domain, settings
 from stack import binaries
 from stack.ports import wait_for_port
-from stack.process import Service
+from stack.process import Service, ServiceError
+
+# start-dev binds its internal services to ports it picks itself; another process can take one
+# between its pick and its bind, and the server then exits at once. Starting again picks anew.
+START_ATTEMPTS = 3
 
 
 @dataclass
@@ -92,8 +96,14 @@ class DevServer:
             # before start-dev has registered the search attributes.
             asyncio.run(self._frontend_answers(deadline))
 
-        self.service.start(self.command(), ready)
-        return self
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                self.service.start(self.command(), ready)
+                return self
+            except ServiceError as err:
+                if "exited with status" not in str(err) or attempt == START_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _frontend_answers(self, deadline: float) -> None:
         """Return once the namespace and every claim search attribute are there; TimeoutError
