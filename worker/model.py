@@ -29,6 +29,18 @@ def claim_workflow_id(claim_id: str) -> str:
     return f"claim-{claim_id}"
 
 
+def monitor_workflow_id(claim_id: str, attempt: int = 1) -> str:
+    """The status monitor of the claim workflow's run ``attempt``. Each run has its own: a failed
+    run's may still be ending when the next starts. The first run's keeps the id it always had,
+    so recorded histories replay.
+
+    >>> monitor_workflow_id("c1"), monitor_workflow_id("c1", 2)
+    ('claim-c1-monitor', 'claim-c1-monitor-2')
+    """
+    suffix = "" if attempt == 1 else f"-{attempt}"
+    return f"{claim_workflow_id(claim_id)}-monitor{suffix}"
+
+
 @dataclass(frozen=True)
 class ClaimInput:
     claim_id: str

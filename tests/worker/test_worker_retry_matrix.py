@@ -15,7 +15,7 @@ from core.domain import ClaimStatus
 from core.settings import PLAINTEXT
 from worker.bridge.client import BridgeClient
 from worker.main import build_worker
-from worker.model import DECISION_SIGNAL
+from worker.model import DECISION_SIGNAL, monitor_workflow_id
 from worker.starter import start_claim
 
 S = timedelta(seconds=1)
@@ -67,7 +67,7 @@ async def test_every_activity_is_scheduled_with_its_row_of_the_matrix(ts_client,
     scheduled: dict[str, HistoryEvent] = {}
     for claim_id, handle in handles.items():
         scheduled |= _scheduled(await _events(ts_client, handle))
-        monitor = ts_client.get_workflow_handle(f"claim-{claim_id}-monitor")
+        monitor = ts_client.get_workflow_handle(monitor_workflow_id(claim_id))
         scheduled |= _scheduled(await _events(ts_client, monitor))
 
     assert set(scheduled) == set(SPEC_ACTIVITIES)

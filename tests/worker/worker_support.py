@@ -10,7 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from worker.bridge.api import ClaimRequest, ClaimStatus
 from worker.bridge.client import BridgeClient
-from worker.model import STATUS_QUERY, ClaimInput, ClaimState, claim_workflow_id
+from worker.model import STATUS_QUERY, ClaimInput, ClaimState, monitor_workflow_id
 
 CLAIMER, OWNER = "12345678", "87654321"
 
@@ -45,9 +45,7 @@ async def monitors_closed(client: Client, claim_id: str, runs: int = 5) -> list[
     server's clock still for every later test."""
     seen = []
     for attempt in range(1, runs + 1):
-        monitor_id = f"{claim_workflow_id(claim_id)}-monitor" + (
-            "" if attempt == 1 else f"-{attempt}"
-        )
+        monitor_id = monitor_workflow_id(claim_id, attempt)
         handle = client.get_workflow_handle(monitor_id)
         for _ in range(250):
             try:

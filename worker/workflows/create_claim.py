@@ -55,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
         MonitorInput,
         MonitorResult,
         ResumeState,
-        claim_workflow_id,
+        monitor_workflow_id,
     )
     from worker.workflows.calls import call, error_type, final_error
     from worker.workflows.monitor_status import MonitorStatusWorkflow
@@ -221,7 +221,7 @@ class CreateClaimWorkflow:
         monitor = await workflow.start_child_workflow(
             MonitorStatusWorkflow.run,
             MonitorInput(claim_id),
-            id=_monitor_id(claim_id, workflow.info().attempt),
+            id=monitor_workflow_id(claim_id, workflow.info().attempt),
             # Should this run fail, the server ends the monitor with it.
             parent_close_policy=ParentClosePolicy.TERMINATE,
         )
@@ -312,13 +312,6 @@ def _will_retry(failure: BaseException) -> bool:
     if policy is None:
         return False
     return policy.maximum_attempts == 0 or info.attempt < policy.maximum_attempts
-
-
-def _monitor_id(claim_id: str, attempt: int) -> str:
-    """Each run's monitor has its own id: a failed run's may still be ending when the next starts.
-    The first run's keeps the id it always had, so recorded histories replay."""
-    suffix = "" if attempt == 1 else f"-{attempt}"
-    return f"{claim_workflow_id(claim_id)}-monitor{suffix}"
 
 
 def _carried_state() -> ResumeState | None:
