@@ -69,44 +69,46 @@ async def test_a_run_failing_after_create_resumes_the_claim(ts_client, sim, task
     assert sim.effects(claim.claim_id) == CONFIRMED
 
 
-async def test_a_run_failing_after_a_confirm_keeps_the_decision(ts_client, sim, task_queue):
+async def _decided_while_failing(
+    client: Client, sim: Simulator, task_queue: str, method: str, fails: int, decision: bool
+) -> tuple[str, ClaimState]:
+    """A waiting claim decided while ``method`` fails its next ``fails`` calls (enough to fail
+    the first run); its id and final state."""
     claim = new_claim()
-    handle = await start_claim(ts_client, claim, task_queue=task_queue)
+    handle = await start_claim(client, claim, task_queue=task_queue)
     await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
-    sim.set_fault("CompleteClaim", fail_next=3)  # every attempt of the first run
-    await handle.signal(DECISION_SIGNAL, True)
+    sim.set_fault(method, fail_next=fails)
+    await handle.signal(DECISION_SIGNAL, decision)
+    return claim.claim_id, await _ended(client, handle)
 
-    state = await _ended(ts_client, handle)
+
+async def test_a_run_failing_after_a_confirm_keeps_the_decision(ts_client, sim, task_queue):
+    # Every attempt of the first run's CompleteClaim fails.
+    claim_id, state = await _decided_while_failing(
+        ts_client, sim, task_queue, "CompleteClaim", 3, True
+    )
     assert (state.status, state.outcome) == (ClaimStatus.COMPLETED, "confirmed")
-    assert sim.effects(claim.claim_id) == CONFIRMED
+    assert sim.effects(claim_id) == CONFIRMED
     assert sim.calls("CompleteClaim") == 4
 
 
 async def test_a_run_failing_between_complete_and_transfer_only_transfers(
     ts_client, sim, task_queue
 ):
-    claim = new_claim()
-    handle = await start_claim(ts_client, claim, task_queue=task_queue)
-    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
-    sim.set_fault("TransferEntry", fail_next=5)
-    await handle.signal(DECISION_SIGNAL, True)
-
-    state = await _ended(ts_client, handle)
+    claim_id, state = await _decided_while_failing(
+        ts_client, sim, task_queue, "TransferEntry", 5, True
+    )
     assert (state.status, state.outcome) == (ClaimStatus.COMPLETED, "confirmed")
-    assert sim.effects(claim.claim_id) == CONFIRMED
+    assert sim.effects(claim_id) == CONFIRMED
     assert sim.calls("CompleteClaim") == 1  # the resumed run found it CONFIRMED
 
 
 async def test_a_run_failing_after_a_reject_still_cancels(ts_client, sim, task_queue):
-    claim = new_claim()
-    handle = await start_claim(ts_client, claim, task_queue=task_queue)
-    await wait_for_status(handle, ClaimStatus.WAITING_RESOLUTION)
-    sim.set_fault("CancelClaim", fail_next=3)
-    await handle.signal(DECISION_SIGNAL, False)
-
-    state = await _ended(ts_client, handle)
+    claim_id, state = await _decided_while_failing(
+        ts_client, sim, task_queue, "CancelClaim", 3, False
+    )
     assert (state.status, state.outcome) == (ClaimStatus.CANCELLED, "cancelled")
-    assert sim.effects(claim.claim_id) == CANCELLED
+    assert sim.effects(claim_id) == CANCELLED
 
 
 async def test_a_run_failing_at_the_deadline_expires_on_the_first_runs_clock(
