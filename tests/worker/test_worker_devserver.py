@@ -30,12 +30,14 @@ from core.settings import PLAINTEXT
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
+from worker import search_attributes
 from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import Simulator, run_simulator
 from worker.main import running_worker
 from worker.model import DECISION_SIGNAL, ClaimInput, claim_workflow_id
 from worker.runtime import make_runtime
 from worker.starter import ClaimError, claim_status, decide_claim, start_claim
+from worker.workflows import CreateClaimWorkflow
 
 pytestmark = pytest.mark.devserver
 
@@ -232,6 +234,8 @@ async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_
         ("entry_key", {"entry_key": "12345678900"}),  # CPF with wrong check digits
         ("entry_key", {"entry_key": "+55 61 98888-0000"}),
         ("entry_key", {"entry_key": "not a key"}),
+        ("period", {"period_seconds": 0.0}),
+        ("period", {"period_seconds": 31 * 86400.0}),  # past the specification's 30 days
     ],
 )
 async def test_bad_input_is_refused_and_nothing_is_started(stack, field, change):
@@ -307,6 +311,29 @@ async def test_cli_starts_decides_and_reports_a_claim(stack, tmp_path):
     assert code == 2 and "already started" in err and claim.entry_key not in err
     code, _, err = await _cli(stack, "claim", "status", "--claim-id", "nope")
     assert code == 2 and err.startswith("dictobs: error: claim_id: ")
+
+
+async def test_cli_claim_with_a_short_period_expires_at_its_own_deadline(stack, tmp_path):
+    claim = new_claim()
+    key_file = tmp_path / "key"
+    key_file.write_text(claim.entry_key)
+    start = ["claim", "start", "--claim-id", claim.claim_id, "--key-file", str(key_file),
+             "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb]  # fmt: skip
+    code, _, err = await _cli(stack, *start, "--period", "3 days")
+    assert (code, err.strip()) == (
+        2, "dictobs: error: --period: '3 days' is not a duration; write it like 30s, 5m, 48h or 28d"
+    )  # fmt: skip
+    code, _, err = await _cli(stack, *start, "--period", "3s")
+    assert code == 0, err
+    handle = stack.client.get_workflow_handle_for(
+        CreateClaimWorkflow.run, claim_workflow_id(claim.claim_id)
+    )
+    state = await asyncio.wait_for(handle.result(), timeout=60)
+    desc = await handle.describe()
+    assert (state.status, state.outcome) == (ClaimStatus.EXPIRED, "expired")
+    assert state.deadline == desc.start_time + timedelta(seconds=3)
+    assert desc.typed_search_attributes.get(search_attributes.DEADLINE) == state.deadline
+    assert stack.sim.claims[claim.claim_id].status is ClaimStatus.EXPIRED
 
 
 async def test_cli_worker_serves_metrics_and_stops_on_sigterm(stack):

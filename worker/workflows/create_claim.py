@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
     from core.domain import (
         CANCEL_CLAIM,
         CANCELLED,
-        CLAIM_PERIOD,
         COMPLETE_CLAIM,
         CONFIRMED,
         CREATE_CLAIM,
@@ -95,7 +94,7 @@ class CreateClaimWorkflow:
         self._first_start = carried.first_start if carried else info.workflow_start_time
         if carried and self._decision is None:
             self._decision = carried.decision
-        self._deadline = self._first_start + CLAIM_PERIOD
+        self._deadline = self._first_start + claim.period()
         if info.attempt == 1:  # a retried run is the same claim
             metrics.claim_started()
         workflow.upsert_search_attributes(search_attributes.initial_updates(claim, self._deadline))
