@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.domain import CLOSE_OUTCOMES
-from exporters import age
+from exporters import age, deadline
 from exporters.config import ExporterConfig
 from exporters.queries import ClaimQueries, open_of_type
 from exporters.temporal_api import COUNT, DESCRIBE, QueueStats, TaskType, TemporalApi
@@ -31,6 +31,10 @@ class Snapshot:
     closed_unresolved: dict[str, int]  # outcome → claims closed while open at the Bridge
     queues: dict[tuple[str, TaskType], QueueStats]
     oldest: age.Bracket | None = None  # where the oldest open claim was found, for the next take
+    # Unix time of the earliest deadline of an open claim (None: no open claim has one), and
+    # where it was found, for the next take.
+    earliest_deadline: float | None = None
+    earliest: age.Bracket | None = None
 
 
 async def take(
@@ -70,6 +74,20 @@ async def take(
         oldest = bracket.oldest(config.oldest_resolution, config.oldest_max_age)
     near = await api.count(queries.deadline_between(now, now + config.near_deadline_window))
     overdue = await api.count(queries.deadline_before(now))
+
+    async def count_before(moment: datetime) -> int:
+        return await api.count(queries.deadline_before(moment))
+
+    earliest = await deadline.earliest(
+        count_before,
+        now,
+        overdue,
+        config.oldest_resolution,
+        config.oldest_max_age,
+        previous.earliest.moved(previous.taken_at, now)
+        if previous is not None and previous.earliest is not None
+        else None,
+    )
     groups = await api.count_groups(queries.closed_since(now - config.closed_window))
     unresolved = await api.count_groups(queries.closed_unresolved())
     queues = {
@@ -95,6 +113,10 @@ async def take(
         },
         queues=queues,
         oldest=bracket,
+        earliest_deadline=(
+            deadline.deadline_of(earliest, now).timestamp() if earliest is not None else None
+        ),
+        earliest=earliest,
     )
 
 
@@ -108,6 +130,7 @@ def planned_calls(config: ExporterConfig) -> dict[str, int]:
         + age.max_search_calls(
             config.age_thresholds, config.oldest_resolution, config.oldest_max_age
         )
+        + deadline.max_search_calls(config.oldest_resolution, config.oldest_max_age)
         + 4  # near deadline, overdue, closed by outcome, closed unresolved
     )
     return {COUNT: counts, DESCRIBE: len(TaskType) * len(config.task_queues)}

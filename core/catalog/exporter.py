@@ -46,6 +46,12 @@ CLAIMS_NEAR_DEADLINE = _m(
     "Open claims whose deadline falls within the near-deadline window (default 48h; cached).",
     (*_NS, "window"),
 )
+CLAIM_EARLIEST_DEADLINE = _m(
+    "dict_claim_earliest_deadline_timestamp_seconds",
+    G,
+    "Unix time of the earliest deadline of an open claim, at most the exporter's search "
+    "resolution early; absent when no open claim has a deadline (cached).",
+)
 CLAIMS_OVERDUE = _m(
     "dict_claims_overdue",
     G,
@@ -148,6 +154,7 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     CLAIMS_OPEN_OLDER_THAN,
     CLAIM_OLDEST_OPEN_AGE,
     CLAIMS_NEAR_DEADLINE,
+    CLAIM_EARLIEST_DEADLINE,
     CLAIMS_OVERDUE,
     CLAIMS_CLOSED_RECENT,
     CLAIMS_CLOSED_UNRESOLVED,

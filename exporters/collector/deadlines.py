@@ -13,6 +13,7 @@ class DeadlineCollector:
     """Yields, from the last complete refresh::
 
         dict_claims_near_deadline{namespace="dict",window="48h"} 5
+        dict_claim_earliest_deadline_timestamp_seconds{namespace="dict"} 1.7648e+09
         dict_claims_overdue{namespace="dict"} 0
         dict_claims_closed_recent{namespace="dict",outcome="completed",window="5m"} 12
         dict_claims_closed_recent{namespace="dict",outcome="failed",window="5m"} 0
@@ -34,6 +35,10 @@ class DeadlineCollector:
         near = family(cat.CLAIMS_NEAR_DEADLINE)
         near.add_metric([self.namespace, self.near_window], snapshot.near_deadline)
         yield near
+        if snapshot.earliest_deadline is not None:
+            earliest = family(cat.CLAIM_EARLIEST_DEADLINE)
+            earliest.add_metric([self.namespace], snapshot.earliest_deadline)
+            yield earliest
         overdue = family(cat.CLAIMS_OVERDUE)
         overdue.add_metric([self.namespace], snapshot.overdue)
         yield overdue

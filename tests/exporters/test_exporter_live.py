@@ -93,6 +93,10 @@ async def test_a_refresh_counts_claims_by_status_type_age_and_deadline(server, c
     # Deadlines are relative to seeding time; "now" is ~4 s later, far from any boundary.
     assert snap.overdue == 1
     assert snap.near_deadline == 2
+    # The overdue claim's deadline, an hour before seeding: found to the resolution, never late.
+    overdue_deadline = (seeded["seeded_at"] - HOUR).timestamp()
+    assert snap.earliest_deadline is not None
+    assert snap.earliest_deadline <= overdue_deadline < snap.earliest_deadline + 0.1
     assert snap.closed_by_outcome["terminated"] == 2
     assert snap.closed_by_outcome["completed"] == 0
     assert snap.closed_unresolved == {
@@ -108,6 +112,7 @@ async def test_the_next_refresh_gives_the_same_numbers_with_fewer_calls(server, 
     warm = await snapshot.take(api_for(client, warm_calls), config, now, previous=cold)
     assert warm.older_than == cold.older_than
     assert warm.oldest_age_seconds == cold.oldest_age_seconds
+    assert warm.earliest_deadline == cold.earliest_deadline
     assert warm.claims_by_status == cold.claims_by_status
     assert warm_calls.total() < cold_calls.total()
 
@@ -124,6 +129,8 @@ async def test_metrics_pass_promtool_and_show_a_growing_backlog(server, client, 
         )
         assert value(series, cat.CLAIMS_OPEN.name, namespace=NS, status="OPEN") == 2
         assert value(series, cat.EXPORTER_UP.name) == 1
+        earliest = value(series, cat.CLAIM_EARLIEST_DEADLINE.name, namespace=NS)
+        assert earliest <= (seeded["seeded_at"] - HOUR).timestamp() < earliest + 60
         labels = {"namespace": NS, "task_queue": "dict-task-queue"}
 
         def workflow_backlog() -> float:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from exporters import config, queries, snapshot
+from exporters import config, deadline, queries, snapshot
 from exporters.age import max_search_calls
 from toolkit import durations
 
@@ -82,11 +82,17 @@ def test_calls_per_refresh_follow_from_the_configuration_alone():
     default = config.load({}, {})
     plan = snapshot.planned_calls(default)
     # 6 statuses + 5 types + 7 rungs + the previous oldest rechecked (2) + the oldest-age
-    # search + near, overdue, closed recently, closed unresolved.
+    # search + the earliest deadline (rechecked, then searched) + near, overdue, closed
+    # recently, closed unresolved.
     search = max_search_calls(
         default.age_thresholds, default.oldest_resolution, default.oldest_max_age
     )
-    assert plan == {"count_workflows": 6 + 5 + 7 + 2 + search + 4, "describe_task_queue": 2}
+    earliest = deadline.max_search_calls(default.oldest_resolution, default.oldest_max_age)
+    assert earliest == 2 + 18  # 90 days behind now to 31 ahead, to the minute
+    assert plan == {
+        "count_workflows": 6 + 5 + 7 + 2 + search + earliest + 4,
+        "describe_task_queue": 2,
+    }
     # The default budget stays well inside a 30 s interval at 5 calls/s.
     assert sum(plan.values()) / default.visibility_rate < default.interval.total_seconds()
     wider = config.load({"task_queues": ["a", "b"], "age_thresholds": ["1d", "30d"]}, {})
