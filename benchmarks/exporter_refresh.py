@@ -30,8 +30,9 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 
 from benchmarks import report, scratch
 from core import domain, settings
+from core import visibility as queries
 from exporters import config as config_module
-from exporters import queries, snapshot
+from exporters import snapshot
 from exporters.budget import CallStats, TokenBucket
 from exporters.config import ExporterConfig
 from exporters.temporal_api import ClientApi, TaskType

@@ -61,6 +61,9 @@ HANDED_OVER = "HANDED_OVER"
 
 # The claim resolution period (DICT: 30 days): a claim nobody decides on is cancelled then.
 CLAIM_PERIOD = timedelta(days=30)
+# A claim this close to its deadline is "near" it: the exporter's default window, and the one
+# the dashboards' links list.
+NEAR_DEADLINE_HOURS = 48
 
 # How a claim was resolved: the only values the worker's ``outcome`` label takes.
 CONFIRMED, CANCELLED, EXPIRED = "confirmed", "cancelled", "expired"

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 
 from core import settings
-from core.domain import CLAIM_WORKFLOW_TYPES, WORKFLOW_TYPES, ClaimStatus
+from core.domain import CLAIM_WORKFLOW_TYPES, NEAR_DEADLINE_HOURS, WORKFLOW_TYPES, ClaimStatus
 
 
 class Kind(enum.Enum):
@@ -136,7 +136,12 @@ SETTINGS: tuple[Setting, ...] = (
         "90d",
         "the age search stops here (reports this value when a claim is older)",
     ),
-    Setting("near_deadline_window", Kind.DURATION, "48h", "a claim this close to its deadline"),
+    Setting(
+        "near_deadline_window",
+        Kind.DURATION,
+        f"{NEAR_DEADLINE_HOURS}h",
+        "a claim this close to its deadline",
+    ),
     Setting("closed_window", Kind.DURATION, "5m", "lookback for claims closed recently"),
     Setting("refresh.interval", Kind.DURATION, "30s", "time between background refreshes"),
     Setting(

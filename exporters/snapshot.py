@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.domain import CLOSE_OUTCOMES
+from core.visibility import ClaimQueries, open_of_type
 from exporters import age, deadline
 from exporters.config import ExporterConfig
-from exporters.queries import ClaimQueries, open_of_type
 from exporters.temporal_api import COUNT, DESCRIBE, QueueStats, TaskType, TemporalApi
 
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from exporters import config, deadline, queries, snapshot
+from core import visibility as queries
+from exporters import config, deadline, snapshot
 from exporters.age import max_search_calls
 from toolkit import durations
 

@@ -1,4 +1,5 @@
-"""The visibility queries the exporter counts with, built in one place.
+"""The visibility queries the exporter counts with, built in one place; the dashboards' links to
+the Temporal Web UI list the same claims with the same queries.
 
 Only constructs measured to work on SQL visibility are used: ``=``, ``IN``, ``<``, ``BETWEEN``,
 ``IS NULL``, ``AND``, and ``GROUP BY ExecutionStatus`` (the only field SQL visibility groups by:
@@ -40,6 +41,25 @@ def timestamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("visibility times must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unix_nanos(text: str) -> str:
+    """A time written as Unix nanoseconds, which visibility also accepts (unquoted): the form a
+    Grafana link can build from its variables (``${__to}000000`` is the range's end).
+
+    >>> unix_nanos("${__to}000000")
+    '${__to}000000'
+    """
+    if "'" in text or " " in text:
+        raise ValueError(f"{text!r} is not a time in Unix nanoseconds")
+    return text
+
+
+Moment = datetime | str  # a time, or one already written by :func:`unix_nanos`
+
+
+def _time(moment: Moment) -> str:
+    return unix_nanos(moment) if isinstance(moment, str) else f"'{timestamp(moment)}'"
 
 
 def _quoted(value: str) -> str:
@@ -89,15 +109,15 @@ class ClaimQueries:
         """Open claims older than ``now - cutoff``: one rung of the age ladder."""
         return f"{self.open_claims()} AND StartTime < '{timestamp(cutoff)}'"
 
-    def deadline_between(self, start: datetime, end: datetime) -> str:
+    def deadline_between(self, start: Moment, end: Moment) -> str:
         return (
             f"{self.open_claims()} AND {self.deadline_attribute} "
-            f"BETWEEN '{timestamp(start)}' AND '{timestamp(end)}'"
+            f"BETWEEN {_time(start)} AND {_time(end)}"
         )
 
-    def deadline_before(self, moment: datetime) -> str:
+    def deadline_before(self, moment: Moment) -> str:
         """Open claims whose deadline has passed: the auto-cancel did not happen."""
-        return f"{self.open_claims()} AND {self.deadline_attribute} < '{timestamp(moment)}'"
+        return f"{self.open_claims()} AND {self.deadline_attribute} < {_time(moment)}"
 
     def closed_unresolved(self) -> str:
         """Claims whose workflow closed while the claim was still open at the Bridge, one group
