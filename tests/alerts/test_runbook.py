@@ -1,14 +1,11 @@
 """Every alert's runbook link lands on a section of docs/runbook.md.
 
-Anchors are computed the way GitHub renders Markdown headings: lower case, punctuation other
-than ``-`` and ``_`` dropped, spaces turned into ``-``, a repeated heading suffixed ``-1``,
-``-2``, ...; headings inside fenced code blocks are not headings.
+Anchors are computed the way GitHub renders Markdown headings (:func:`toolkit.markdown.anchors`).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pytest
 import yaml
@@ -18,42 +15,11 @@ from alerts.slo import naming
 from alerts.slo.rules import ABSENT_ALERT
 from alerts.slo.spec import load_slos
 from toolkit import promql_check, promtool
+from toolkit.markdown import HEADING, anchors
 
 RUNBOOK_PATH = "docs/runbook.md"
 RUNBOOK = generate.REPO_ROOT / RUNBOOK_PATH
 RULE_FILES = sorted(generate.GENERATED_DIR.glob("*.yaml"))
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-
-
-def github_anchor(heading: str) -> str:
-    text = _LINK.sub(r"\1", heading).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
-
-
-def anchors(markdown: str) -> list[str]:
-    """The anchors of every heading outside code fences, in order."""
-    seen: Counter[str] = Counter()
-    out = []
-    fence = None
-    for line in markdown.splitlines():
-        opened = _FENCE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)[0]
-            continue
-        if fence is not None:
-            if opened and opened.group(1)[0] == fence:
-                fence = None
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            base = github_anchor(heading.group(2))
-            out.append(base if seen[base] == 0 else f"{base}-{seen[base]}")
-            seen[base] += 1
-    return out
 
 
 def promql_examples(markdown: str) -> list[str]:
@@ -170,7 +136,7 @@ def section(markdown: str, heading: str) -> str:
         (
             i
             for i in range(start, len(lines))
-            if (m := _HEADING.match(lines[i])) and len(m.group(1)) <= level
+            if (m := HEADING.match(lines[i])) and len(m.group(1)) <= level
         ),
         len(lines),
     )
