@@ -140,6 +140,12 @@ REQUEST_LATENCY = _m(
 LONG_REQUEST = _m(
     "temporal_long_request_total", C, "Long-poll requests to the server (task polls).", _REQ
 )
+LONG_REQUEST_FAILURE = _m(
+    "temporal_long_request_failure_total",
+    C,
+    "Long-poll requests that failed (TRANSPORT_ERROR while the frontend is unreachable).",
+    (*_REQ, "status_code"),
+)
 LONG_REQUEST_LATENCY = _m(
     "temporal_long_request_latency_seconds",
     H,
@@ -158,6 +164,19 @@ WORKFLOW_TASK_POLL_SUCCEED = _m(
     "temporal_workflow_task_queue_poll_succeed_total",
     C,
     "Workflow task polls that returned a task.",
+    _TQ,
+)
+# A poll that waited its whole long-poll interval and came back without a task.
+WORKFLOW_TASK_POLL_EMPTY = _m(
+    "temporal_workflow_task_queue_poll_empty_total",
+    C,
+    "Workflow task polls that timed out with no task.",
+    _TQ,
+)
+ACTIVITY_POLL_NO_TASK = _m(
+    "temporal_activity_poll_no_task_total",
+    C,
+    "Activity task polls that timed out with no task.",
     _TQ,
 )
 
@@ -187,7 +206,10 @@ SDK_METRICS: tuple[Metric, ...] = (
     REQUEST_FAILURE,
     REQUEST_LATENCY,
     LONG_REQUEST,
+    LONG_REQUEST_FAILURE,
     LONG_REQUEST_LATENCY,
     WORKFLOW_TASK_REPLAY_LATENCY,
     WORKFLOW_TASK_POLL_SUCCEED,
+    WORKFLOW_TASK_POLL_EMPTY,
+    ACTIVITY_POLL_NO_TASK,
 )

@@ -17,7 +17,8 @@ poll counters carry worker-versioning labels, and 1.32 also emits ``pri_poll_suc
 from the priority matcher (same counts; not used here). Activities dispatched eagerly never pass
 through a poll. ``approximate_backlog_*`` appear per
 partition (the dev server has four) once tasks wait, with the same versioning labels and, for the
-count, a ``task_priority``.
+count, a ``task_priority``. Shard-level persistence calls (task reads, shard updates) carry
+``namespace="system"``, calls made before a namespace is known ``namespace="_unknown_"``.
 """
 
 from __future__ import annotations
@@ -87,6 +88,34 @@ WORKFLOW_TIMEOUT = _m(
 )
 WORKFLOW_TERMINATE = _m("workflow_terminate", C, "Workflow executions terminated.", _CLOSED)
 WORKFLOW_CANCEL = _m("workflow_cancel", C, "Workflow executions cancelled on request.", _CLOSED)
+# History's task queues (transfer, timer, ...): ``task_latency_queue`` is a task's time from when
+# it was due (a timer's fire time) until it was processed, by task type in ``operation``
+# (``TimerActiveTaskUserTimer`` fires a workflow timer such as the 30-day auto-cancel).
+TASK_LATENCY_QUEUE = _m(
+    "task_latency_queue",
+    H,
+    "History task latency from due to done (queue lag included), in seconds.",
+    (
+        "archetype",
+        "namespace",
+        "operation",
+        "queue_reader_id",
+        "service_name",
+        "task_priority",
+        "task_type",
+    ),
+)
+NUMSHARDS = _m(
+    "numshards_gauge", G, "History shards the history host owns.", ("operation", "service_name")
+)
+# Counted by history when a task's start-to-close timer fires: a workflow task a worker took and
+# never completed is ``operation="TimerActiveTaskWorkflowTaskTimeout"``.
+START_TO_CLOSE_TIMEOUT = _m(
+    "start_to_close_timeout",
+    C,
+    "Workflow and activity tasks that hit their start-to-close timeout, by timer task type.",
+    ("first_attempt", "namespace", "operation", "service_name", "versioning_behavior"),
+)
 UP = Metric(
     "up",
     MetricType.GAUGE,
@@ -113,5 +142,8 @@ SERVER_METRICS: tuple[Metric, ...] = (
     WORKFLOW_TIMEOUT,
     WORKFLOW_TERMINATE,
     WORKFLOW_CANCEL,
+    TASK_LATENCY_QUEUE,
+    NUMSHARDS,
+    START_TO_CLOSE_TIMEOUT,
     UP,
 )
