@@ -1,14 +1,17 @@
-"""Claims overview: how many claims are open, how old they are, how close to the 30-day deadline,
-and how they end.
+"""Claims overview: how many claims are open, how old they are, how close to their deadline, and
+how they end.
 
 Open-claim figures come from the exporter (visibility counts, cached), flows and resolution
-times from the worker's claim metrics.
+times from the worker's claim metrics. Ages and countdowns read in days (Grafana's own time
+units turn 29 days into "4.14 week"), and the claim panels link to the claims themselves in the
+Temporal UI (:mod:`dashboards.links`).
 """
 
 from __future__ import annotations
 
 from core.catalog import exporter, worker
 from core.domain import CLAIM_PERIOD, EXPIRED
+from dashboards import claim_ends, links
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     NS,
@@ -24,15 +27,25 @@ from dashboards.queries import (
 )
 
 UID = "dict-claims-overview"
-DAY = 86400.0
-PERIOD = int(CLAIM_PERIOD.total_seconds())
-OLDEST = f"max({series(exporter.CLAIM_OLDEST_OPEN_AGE, NS)})"
+DAY = 86400
+PERIOD_DAYS = CLAIM_PERIOD.days
+DAYS = "suffix: days"
 WORKER = (NS, TQ)
+NEARING, PAST = "ClaimWorkflowNearing30DayExpiration", "ClaimWorkflowPastDeadline"
+EXPORTER_ALERTS = ("DictExporterDown", "DictExporterStale")
 
-# Age thresholds: a claim is late from 28 days on and must be gone at 30.
-AGE_STEPS = (Step("green"), Step("orange", 28 * DAY), Step("red", PERIOD))
-COUNTDOWN_STEPS = (Step("red"), Step("orange", DAY), Step("green", 2 * DAY))
+# Age thresholds in days: a claim is late from 28 days on and must be gone at 30.
+AGE_STEPS = (Step("green"), Step("orange", PERIOD_DAYS - 2), Step("red", PERIOD_DAYS))
+COUNTDOWN_STEPS = (Step("red"), Step("orange", 1), Step("green", 2))
 ANY_IS_BAD = (Step("green"), Step("red", 1))
+
+
+def _oldest_days() -> str:
+    return f"max({series(exporter.CLAIM_OLDEST_OPEN_AGE, NS)}) / {DAY}"
+
+
+def _countdown_days() -> str:
+    return f"(min({series(exporter.CLAIM_EARLIEST_DEADLINE, NS)}) - time()) / {DAY}"
 
 
 def _now() -> Row:
@@ -49,30 +62,39 @@ def _now() -> Row:
                 (Query(f"sum({series(exporter.CLAIMS_OPEN, NS)})"),),
                 width=4,
                 height=5,
+                links=(links.open_claims(),),
+            ),
+            Panel(
+                Kind.STAT,
+                "Next deadline countdown",
+                "Days left before the earliest deadline of an open claim (negative: overdue), "
+                "as the exporter finds it from the claims' deadline attribute. Red under one "
+                "day: make sure the owner's decision or the auto-cancel happens, and check the "
+                "worker; the link lists the claims near their deadline.",
+                DAYS,
+                (Query(_countdown_days()),),
+                width=4,
+                height=5,
+                decimals=2,
+                thresholds=COUNTDOWN_STEPS,
+                no_value="no open claim has a deadline",
+                links=(links.near_deadline(), links.past_deadline()),
+                runbooks=(NEARING, PAST),
             ),
             Panel(
                 Kind.STAT,
                 "Oldest open claim",
-                "Age of the oldest open claim. Orange from 28 days, red at 30: the claim "
-                "should have been auto-cancelled by now. When red, open the claim workflow in "
-                "the Temporal UI and follow the runbook's overdue-claim section.",
-                "s",
-                (Query(OLDEST),),
+                f"Age of the oldest open claim in days. Orange from {PERIOD_DAYS - 2} days, red "
+                f"at {PERIOD_DAYS}: the claim should have been auto-cancelled by now. When red, "
+                "open the claim in the Temporal UI (link) and follow the runbook's section.",
+                DAYS,
+                (Query(_oldest_days()),),
                 width=4,
                 height=5,
+                decimals=1,
                 thresholds=AGE_STEPS,
-            ),
-            Panel(
-                Kind.STAT,
-                "30-day expiration countdown",
-                "Time left before the oldest open claim reaches its 30-day deadline "
-                "(30 days minus its age; negative means overdue). Red under one day: make sure "
-                "the owner's decision or the auto-cancel happens, and check the worker.",
-                "s",
-                (Query(f"{PERIOD} - {OLDEST}"),),
-                width=4,
-                height=5,
-                thresholds=COUNTDOWN_STEPS,
+                links=(links.open_claims(),),
+                runbooks=(NEARING,),
             ),
             Panel(
                 Kind.STAT,
@@ -89,6 +111,8 @@ def _now() -> Row:
                 ),
                 width=4,
                 height=5,
+                links=(links.near_deadline(),),
+                runbooks=(NEARING,),
             ),
             Panel(
                 Kind.STAT,
@@ -101,6 +125,8 @@ def _now() -> Row:
                 width=4,
                 height=5,
                 thresholds=ANY_IS_BAD,
+                links=(links.past_deadline(),),
+                runbooks=(PAST,),
             ),
             Panel(
                 Kind.STAT,
@@ -112,6 +138,7 @@ def _now() -> Row:
                 width=4,
                 height=5,
                 thresholds=(Step("red"), Step("green", 1)),
+                runbooks=EXPORTER_ALERTS,
             ),
         ),
     )
@@ -134,6 +161,7 @@ def _status_and_age() -> Row:
                     ),
                 ),
                 stacked=True,
+                links=(links.with_status(),),
             ),
             Panel(
                 Kind.BARGAUGE,
@@ -164,16 +192,22 @@ def _status_and_age() -> Row:
                     Query(f"sum({series(exporter.CLAIMS_OVERDUE, NS)})", "past deadline"),
                 ),
                 thresholds=ANY_IS_BAD,
+                links=(links.near_deadline(), links.past_deadline()),
+                runbooks=(NEARING, PAST),
             ),
             Panel(
                 Kind.TIMESERIES,
                 "Oldest open claim age",
-                "Age of the oldest open claim over time, with lines at 28 and 30 days. It "
-                "should saw-tooth below 30 days; a line that keeps climbing past 30 days means "
-                "a claim escaped its deadline.",
-                "s",
-                (Query(OLDEST, "oldest open claim"),),
+                "Age of the oldest open claim over time in days, with lines at "
+                f"{PERIOD_DAYS - 2} and {PERIOD_DAYS} days. It should saw-tooth below "
+                f"{PERIOD_DAYS} days; a line that keeps climbing past it means a claim escaped "
+                "its deadline.",
+                DAYS,
+                (Query(_oldest_days(), "oldest open claim"),),
+                decimals=1,
                 thresholds=AGE_STEPS,
+                links=(links.open_claims(),),
+                runbooks=(NEARING,),
             ),
         ),
     )
@@ -211,6 +245,7 @@ def _flow() -> Row:
                 width=6,
                 thresholds=(Step("blue"),),
             ),
+            claim_ends.server_closes(),
             Panel(
                 Kind.STAT,
                 "Expired share (time range)",
@@ -290,7 +325,7 @@ def dashboard() -> Dashboard:
         title="DICT / Claims overview",
         description="Open DICT claims, their age against the 30-day deadline, and how they end.",
         rows=(_now(), _status_and_age(), _flow(), _resolution()),
-        variables=variables(),
+        variables=(*variables(), links.NEAR_UNTIL),
         tags=("claims",),
         time_from="now-7d",
     )

@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     out_dir(p)
     p.set_defaults(func=_check)
 
-    p = cmds.add_parser("lint", help="check queries against the metric catalog and promtool")
+    p = cmds.add_parser(
+        "lint", help="check queries (catalog, job, promtool) and the JSON (Grafana's schema)"
+    )
     p.set_defaults(func=_lint)
 
     p = cmds.add_parser(
@@ -79,15 +81,15 @@ def _lint(args: argparse.Namespace) -> int:
     from dashboards import build, lint
 
     models = build.models()
-    problems = lint.catalog_problems(models)
-    for model in models:
-        problems += lint.panel_problems(model)
-    problems += lint.promtool_problems([q for m in models for q in lint.queries(m)])
+    problems = lint.problems(models)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         raise CLIError(f"{len(problems)} dashboard problem(s), listed above", status=1)
-    print(f"{len(models)} dashboards: every query names known series and labels and parses")
+    print(
+        f"{len(models)} dashboards: every query names known series and labels, carries the "
+        "pack's job and parses; the JSON fits Grafana's dashboard schema"
+    )
     return 0
 
 

@@ -3,7 +3,9 @@
 - every query names only series the catalog (or the SLO recording rules) knows, with labels
   those series carry (:mod:`toolkit.promql_check`);
 - every query, template variables substituted, parses as PromQL (``promtool check rules``);
-- every panel has a unit and a description, and no panel is the Angular ``graph``.
+- every panel has a unit and a description, and no panel is the Angular ``graph``;
+- every selector of a scraped metric carries the pack's ``job`` (:func:`scope_problems`);
+- the JSON holds only what Grafana's published dashboard schema has (:mod:`dashboards.schema`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from alerts.slo import model, naming
 from alerts.slo.spec import load_slos
 from core import config
+from dashboards import schema
 from dashboards.queries import server_spelling
 from toolkit import promql_check, promtool
 
@@ -34,6 +37,7 @@ def substitutions() -> dict[str, str]:
     cfg = config.current()
     return {
         **BUILT_IN,
+        "$cluster": "cluster",
         "$namespace": cfg.namespace,
         "$task_queue": cfg.task_queue,
         "$taskqueue": server_spelling(cfg.task_queue),
@@ -108,3 +112,29 @@ def promtool_problems(exprs: list[tuple[str, str]]) -> list[str]:
     except promtool.PromtoolError as err:
         return [str(err)]
     return [f"{where}: {why}" for where, why in found]
+
+
+_NAME = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^}]*\})?")
+
+
+def scope_problems(dashboard: dict[str, Any]) -> list[str]:
+    """Selectors of scraped series without a ``job`` matcher: in a Prometheus shared by several
+    environments they would sum every job's series together."""
+    scraped = promql_check.catalog_series()
+    out = []
+    for where, expr in queries(dashboard):
+        for match in _NAME.finditer(expr):
+            name, braces = match.group(1), match.group(2) or ""
+            after = expr[match.end() :].lstrip()[:1]
+            if name in scraped and after != "(" and "job=" not in braces:
+                out.append(f"{where}: {name} is selected without the pack's job")
+    return out
+
+
+def problems(dashboards: list[dict[str, Any]]) -> list[str]:
+    """Everything ``dictobs dashboards lint`` checks, in one list."""
+    out = catalog_problems(dashboards)
+    for dashboard in dashboards:
+        out += panel_problems(dashboard) + scope_problems(dashboard) + schema.problems(dashboard)
+    out += promtool_problems([q for m in dashboards for q in queries(m)])
+    return out

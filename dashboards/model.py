@@ -49,6 +49,15 @@ GREEN_ONLY = (Step("green"),)
 
 
 @dataclass(frozen=True)
+class Link:
+    """A data link on a panel's values: ``url`` may hold Grafana's variables (``${__to}``,
+    ``${__field.labels.status}``, dashboard variables)."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Panel:
     """A panel: what it shows (queries, unit), what it means and what to do (description)."""
 
@@ -67,6 +76,8 @@ class Panel:
     bars: bool = False  # time series drawn as bars (counts per interval)
     reduce: str = "lastNotNull"  # stat / bar gauge reduction
     no_value: str = ""  # what a stat shows with no series (e.g. "0" for "no claims")
+    links: tuple[Link, ...] = ()  # from a value to what is behind it (the claims, in the UI)
+    runbooks: tuple[str, ...] = ()  # the alerts that watch what the panel shows
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,8 @@ class Variable:
     """A query template variable over the Prometheus datasource.
 
     ``query`` is PromQL given to Grafana's ``query_result()``; ``regex`` extracts the value from
-    the printed series. ``hidden`` variables are derived ones the user never picks.
+    the printed series. ``hidden`` variables are derived ones the user never picks. A
+    ``constant`` variable has ``default`` as its only value and no query.
     """
 
     name: str
@@ -91,6 +103,7 @@ class Variable:
     multi: bool = False
     include_all: bool = False
     hidden: bool = False
+    constant: bool = False
 
 
 @dataclass(frozen=True)

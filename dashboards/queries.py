@@ -2,15 +2,17 @@
 
 Metric names come from :mod:`core.catalog` entries and label spellings from the constants
 below, so a rename is one edit and a test fails when a panel names a metric or a label the
-catalog does not know. Template variables (``$namespace``, ``$task_queue`` and the server's
-derived ``$taskqueue``) live here too, because their spelling and the selectors that use them
-must agree.
+catalog does not know. Every selector carries the pack's ``job`` of the metric's source (and the
+cluster, when the pack configuration names a cluster label), as the mixins scope theirs: one
+Grafana over several environments never sums them together. Template variables
+(``$namespace``, ``$task_queue`` and the server's derived ``$taskqueue``) live here too, because
+their spelling and the selectors that use them must agree.
 """
 
 from __future__ import annotations
 
 from core import config
-from core.catalog import Metric, exporter, sdk
+from core.catalog import Metric, Source, exporter, sdk, server
 from dashboards.model import Variable
 from toolkit.selectors import selector
 
@@ -22,6 +24,7 @@ RANGE = "$__range"
 
 # Template variables, as referenced in queries.
 VAR_DATASOURCE = "datasource"
+VAR_CLUSTER = "cluster"
 VAR_NAMESPACE = "namespace"
 VAR_TASK_QUEUE = "task_queue"  # SDK and exporter spelling: dict-task-queue
 VAR_SERVER_TASK_QUEUE = "taskqueue"  # the server's spelling: dict_task_queue
@@ -39,9 +42,33 @@ TQ = f'{L_TASK_QUEUE}=~"${VAR_TASK_QUEUE}"'
 SERVER_TQ = f'{L_SERVER_TASK_QUEUE}=~"${VAR_SERVER_TASK_QUEUE}"'
 
 
+def jobs() -> tuple[str, ...]:
+    """The pack's scrape jobs: the server's, the worker's and the exporter's."""
+    cfg = config.current()
+    return (cfg.server_job, cfg.worker_job, cfg.exporter_job)
+
+
+def scope(metric: Metric) -> tuple[str, ...]:
+    """The matchers every selector of ``metric`` starts with: its source's job, and the cluster
+    when the pack is multi-cluster. Prometheus' own ``up`` is limited to the pack's jobs."""
+    cfg = config.current()
+    job = {
+        Source.SDK: cfg.worker_job,
+        Source.WORKER: cfg.worker_job,
+        Source.EXPORTER: cfg.exporter_job,
+        Source.SERVER: cfg.server_job,
+    }.get(metric.source)
+    matchers = [f'job="{job}"' if job else f'job=~"{"|".join(jobs())}"']
+    if cfg.cluster_label:
+        matchers.append(f'{cfg.cluster_label}="${VAR_CLUSTER}"')
+    return tuple(matchers)
+
+
 def series(metric: Metric, *matchers: str, suffix: str = "") -> str:
-    """``name{m1, m2}``; ``suffix`` picks a histogram series (``bucket``, ``count``, ``sum``)."""
-    return selector(metric, *matchers, series=f"{metric.name}_{suffix}" if suffix else None)
+    """``name{job, m1, m2}``; ``suffix`` picks a histogram series (``bucket``, ``count``,
+    ``sum``)."""
+    name = f"{metric.name}_{suffix}" if suffix else None
+    return selector(metric, *scope(metric), *matchers, series=name)
 
 
 def rate(metric: Metric, *matchers: str, by: str = "", suffix: str = "", window: str = RATE) -> str:
@@ -105,9 +132,25 @@ def _dashes_to_underscores(expr: str, label: str, depth: int = 8) -> str:
     return expr
 
 
+def cluster_variable() -> Variable:
+    """The cluster to show: picked from the pack's targets when the pack configuration names a
+    cluster label; otherwise a hidden constant no query reads (single-cluster)."""
+    cfg = config.current()
+    if not cfg.cluster_label:
+        return Variable(VAR_CLUSTER, "Cluster", "", "", constant=True, hidden=True)
+    label = cfg.cluster_label
+    targets = selector(server.UP, scope(server.UP)[0])  # every cluster's, not the chosen one's
+    return Variable(
+        name=VAR_CLUSTER,
+        label="Cluster",
+        query=f"count by ({label}) ({targets})",
+        regex=f'/{label}="([^"]+)"/',
+    )
+
+
 def variables() -> tuple[Variable, ...]:
-    """Namespace, task queue, and the server's spelling of the task queue derived from it; the
-    first two default to the pack configuration's."""
+    """Cluster, namespace, task queue, and the server's spelling of the task queue derived from
+    it; namespace and task queue default to the pack configuration's."""
     cfg = config.current()
     namespace = Variable(
         name=VAR_NAMESPACE,
@@ -140,7 +183,7 @@ def variables() -> tuple[Variable, ...]:
         include_all=True,
         hidden=True,
     )
-    return (namespace, task_queue, server_task_queue)
+    return (cluster_variable(), namespace, task_queue, server_task_queue)
 
 
 def server_spelling(task_queue: str) -> str:

@@ -1,10 +1,10 @@
 """The seam: our dashboard definitions (:mod:`dashboards.model`) → Grafana dashboard JSON.
 
 This is the only module that imports grafanalib. grafanalib (0.7.1, January 2024) still writes a
-few pre-Grafana-8 shapes (``fieldOptions`` on bar gauges, the Angular heatmap options, string
-variable ``current`` values); :func:`_modernise` rewrites those into the current model so that
-Grafana does not have to migrate them on load. Replacing grafanalib with another builder (for
-example grafana-foundation-sdk) means rewriting this file; the dashboards keep their meaning.
+few pre-Grafana-8 shapes and keys; :mod:`dashboards.modernise` rewrites those into the current
+model so that Grafana does not have to migrate them on load. Replacing grafanalib with another
+builder (for example grafana-foundation-sdk) means rewriting this file; the dashboards keep their
+meaning.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from typing import Any
 from grafanalib import core as g
 from grafanalib._gen import DashboardEncoder
 
-from dashboards.model import Dashboard, Kind, Panel, Query, Step, Variable
+from dashboards.model import Dashboard, Kind, Panel, Query, Variable
+from dashboards.modernise import modernise, steps
 from dashboards.queries import VAR_DATASOURCE
 
-SCHEMA_VERSION = 39
+# The current dashboard schema (Grafana 11.6 and 12); dashboards.schema checks against it.
+SCHEMA_VERSION = 41
 GRID_WIDTH = 24
 TAG = "dict-observability"  # every dashboard carries it; the dashboard links select on it
 DATASOURCE = {"type": "prometheus", "uid": f"${{{VAR_DATASOURCE}}}"}
@@ -55,7 +57,7 @@ def render(dashboard: Dashboard) -> dict[str, Any]:
         ],
     )
     data: dict[str, Any] = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
-    return _modernise(data, dashboard)
+    return modernise(data, dashboard)
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -105,10 +107,6 @@ def _targets(queries: tuple[Query, ...]) -> list[g.Target]:
     ]
 
 
-def _steps(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
-    return [{"color": s.color, "value": s.value} for s in steps]
-
-
 def _panel(p: Panel, panel_id: int, pos: g.GridPos) -> Any:
     common: dict[str, Any] = {
         "title": p.title,
@@ -117,7 +115,7 @@ def _panel(p: Panel, panel_id: int, pos: g.GridPos) -> Any:
         "targets": _targets(p.queries),
         "gridPos": pos,
         "id": panel_id,
-        "thresholds": _steps(p.thresholds),
+        "thresholds": steps(p.thresholds),
     }
     if p.kind is Kind.TIMESERIES:
         return g.TimeSeries(
@@ -170,6 +168,10 @@ def _datasource_variable() -> g.Template:
 
 
 def _variable(v: Variable) -> g.Template:
+    if v.constant:
+        return g.Template(
+            name=v.name, label=v.label, query=v.default, type="constant", hide=g.HIDE_VARIABLE
+        )
     return g.Template(
         name=v.name,
         label=v.label,
@@ -184,132 +186,3 @@ def _variable(v: Variable) -> g.Template:
         refresh=REFRESH_ON_TIME_RANGE_CHANGE,
         sort=1,
     )
-
-
-# --- modernising grafanalib's output ----------------------------------------------------------
-
-_HEATMAP_LEGACY = [
-    "cards",
-    "color",
-    "dataFormat",
-    "heatmap",
-    "hideZeroBuckets",
-    "highlightCards",
-    "legend",
-    "reverseYBuckets",
-    "tooltip",
-    "xAxis",
-    "xBucketNumber",
-    "xBucketSize",
-    "yAxis",
-    "yBucketBound",
-    "yBucketNumber",
-    "yBucketSize",
-]
-
-
-def _modernise(data: dict[str, Any], dashboard: Dashboard) -> dict[str, Any]:
-    # Legacy top-level keys Grafana has not read since schema 16/27.
-    # ``version`` belongs to Grafana's copy; the push sets it for optimistic locking.
-    legacy = ("rows", "hideControls", "sharedCrosshair", "style", "__inputs", "gnetId", "id")
-    for key in (*legacy, "version"):
-        data.pop(key, None)
-    specs = iter(dashboard.panels())  # _layout emitted them in this order, rows between
-    for panel in data["panels"]:
-        # grafanalib writes every optional key, null or not; Grafana's defaults are the same.
-        for key in [k for k, v in panel.items() if v is None]:
-            del panel[key]
-        panel.pop("maxDataPoints", None)
-        if panel["type"] == "row":
-            for key in ("fieldConfig", "targets", "transformations", "links"):
-                panel.pop(key, None)
-            continue
-        spec = next(specs)
-        defaults = panel["fieldConfig"]["defaults"]
-        for key in [k for k, v in defaults.items() if v is None]:
-            del defaults[key]
-        defaults.pop("noValue", None)
-        _common_field_config(panel, spec)
-        if panel["type"] == "bargauge":
-            _modern_bargauge(panel, spec)
-        elif panel["type"] == "heatmap":
-            _modern_heatmap(panel, spec)
-        elif panel["type"] == "table":
-            panel["transformations"] = [
-                {"id": "organize", "options": {"excludeByName": {"Time": True}}}
-            ]
-        for target in panel["targets"]:
-            for key in ("metric", "target", "query", "step"):
-                target.pop(key, None)
-    for var in data["templating"]["list"]:
-        _modern_variable(var, dashboard)
-    return data
-
-
-def _common_field_config(panel: dict[str, Any], spec: Panel) -> None:
-    defaults = panel["fieldConfig"]["defaults"]
-    defaults["unit"] = spec.unit
-    defaults["thresholds"] = {"mode": "absolute", "steps": _steps(spec.thresholds)}
-    if spec.min is not None:
-        defaults["min"] = spec.min
-    if spec.max is not None:
-        defaults["max"] = spec.max
-    if spec.decimals is not None:
-        defaults["decimals"] = spec.decimals
-    if spec.no_value:
-        defaults["noValue"] = spec.no_value
-    if spec.kind in (Kind.STAT, Kind.BARGAUGE) and len(spec.thresholds) > 1:
-        defaults["color"] = {"mode": "thresholds"}
-
-
-def _modern_bargauge(panel: dict[str, Any], spec: Panel) -> None:
-    panel["options"] = {
-        "displayMode": "gradient",
-        "orientation": "horizontal",
-        "showUnfilled": True,
-        "valueMode": "color",
-        "namePlacement": "auto",
-        "sizing": "auto",
-        "minVizHeight": 16,
-        "minVizWidth": 8,
-        "maxVizHeight": 300,
-        "reduceOptions": {"calcs": [spec.reduce], "fields": "", "values": False},
-    }
-    panel["fieldConfig"]["defaults"].setdefault("min", 0)
-    panel["fieldConfig"]["defaults"].setdefault("color", {"mode": "thresholds"})
-
-
-def _modern_heatmap(panel: dict[str, Any], spec: Panel) -> None:
-    for key in _HEATMAP_LEGACY:
-        panel.pop(key, None)
-    # Buckets come from Prometheus already counted: no client-side bucketing ("calculate").
-    panel["options"] = {
-        "calculate": False,
-        "cellGap": 1,
-        "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "exponent": 0.5},
-        "exemplars": {"color": "rgba(255,0,255,0.7)"},
-        "filterValues": {"le": 1e-9},
-        "legend": {"show": True},
-        "rowsFrame": {"layout": "le"},
-        "tooltip": {"mode": "single", "yHistogram": True},
-        "yAxis": {"axisPlacement": "left", "unit": spec.unit, "reverse": False},
-        "cellValues": {"unit": "short"},
-    }
-    panel["fieldConfig"]["defaults"]["custom"] = {
-        "hideFrom": {"legend": False, "tooltip": False, "viz": False},
-        "scaleDistribution": {"type": "linear"},
-    }
-
-
-def _modern_variable(var: dict[str, Any], dashboard: Dashboard) -> None:
-    for key in ("useTags", "tagsQuery", "tagValuesQuery", "auto", "auto_min", "auto_count"):
-        var.pop(key, None)
-    if var["type"] == "query":
-        var["definition"] = var["query"]
-    value = var["current"].get("value")
-    if value == "$__all":
-        var["current"] = {"selected": True, "text": ["All"], "value": ["$__all"]}
-    elif var.get("multi") and isinstance(value, str):
-        var["current"] = {"selected": True, "text": [value], "value": [value]}
-    else:
-        var["current"].pop("tags", None)

@@ -1,5 +1,5 @@
-"""Temporal server: frontend requests, errors and latency, persistence latency, resource
-exhausted errors and service restarts.
+"""Temporal server: frontend requests, errors and latency, history and matching, persistence,
+timers and shards (:mod:`dashboards.server_depth`), resource exhausted errors and restarts.
 
 Server metrics carry no ``_total`` suffix and label every series with ``service_name``
 (frontend, history, matching, worker); the namespace is ``_unknown_`` for calls made before a
@@ -10,14 +10,30 @@ from __future__ import annotations
 
 from core import config
 from core.catalog import server
-from dashboards import thresholds
+from dashboards import server_depth, thresholds
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
-from dashboards.queries import IDLE, NS, RANGE, or_zero, quantile, rate, ratio, series, variables
+from dashboards.queries import (
+    IDLE,
+    L_NAMESPACE,
+    NS,
+    RANGE,
+    VAR_NAMESPACE,
+    or_zero,
+    quantile,
+    rate,
+    ratio,
+    series,
+    variables,
+)
+from dashboards.server_depth import NOT_LONG_POLL
 
 UID = "dict-temporal-server"
 FRONTEND = (NS, 'service_name="frontend"')
-# Long polls wait up to a minute by design; they would drown every latency percentile.
-NOT_LONG_POLL = 'operation!~"Poll.*"'
+# Persistence calls that serve no one namespace: shard-level ones (task reads, shard updates)
+# carry "system", those made before a namespace is known "_unknown_". Every namespace waits on
+# them, so the persistence panels show them beside the selected namespace's.
+SHARED = ("system", "_unknown_")
+STORE = f'{L_NAMESPACE}=~"${VAR_NAMESPACE}|{"|".join(SHARED)}"'
 
 
 def _frontend() -> Row:
@@ -71,6 +87,7 @@ def _frontend() -> Row:
                 thresholds=thresholds.frontend_errors(),
                 min=0,
                 no_value=IDLE,
+                runbooks=("TemporalFrontendErrorRatioHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -102,7 +119,9 @@ def _persistence() -> Row:
             Panel(
                 Kind.TIMESERIES,
                 "Persistence latency p99 by operation",
-                "99th percentile latency of database calls by service and operation. Orange "
+                "99th percentile latency of database calls by namespace, service and "
+                "operation, the calls no one namespace makes (system: shard and task reads) "
+                "included. Orange "
                 f"from {config.current().thresholds.persistence_p99_seconds:g} s, where "
                 "TemporalPersistenceLatencyHigh warns: history and matching slow down and every "
                 "API call with them; check the database's load and connections.",
@@ -110,31 +129,44 @@ def _persistence() -> Row:
                 (
                     Query(
                         quantile(
-                            0.99, server.PERSISTENCE_LATENCY, NS, by="service_name, operation"
+                            0.99,
+                            server.PERSISTENCE_LATENCY,
+                            STORE,
+                            by=f"{L_NAMESPACE}, service_name, operation",
                         ),
-                        "{{service_name}} {{operation}}",
+                        f"{{{{{L_NAMESPACE}}}}} {{{{service_name}}}} {{{{operation}}}}",
                     ),
                 ),
                 thresholds=thresholds.persistence_latency(),
+                runbooks=("TemporalPersistenceLatencyHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
                 "Persistence requests and errors",
-                "Database calls per second by service, and failed calls by error type. "
+                "Database calls per second by namespace and service, and failed calls by "
+                "error type, the calls no one namespace makes (system, _unknown_) included. "
                 "Condition-failed errors on workflow creation are duplicates and harmless; "
                 "timeouts or unavailable errors mean the database is in trouble.",
                 "ops",
                 (
                     Query(
-                        rate(server.PERSISTENCE_REQUESTS, NS, by="service_name"),
-                        "requests {{service_name}}",
+                        rate(
+                            server.PERSISTENCE_REQUESTS,
+                            STORE,
+                            by=f"{L_NAMESPACE}, service_name",
+                        ),
+                        f"requests {{{{{L_NAMESPACE}}}}} {{{{service_name}}}}",
                     ),
                     Query(
                         or_zero(
-                            rate(server.PERSISTENCE_ERROR_WITH_TYPE, NS, by="error_type"),
-                            rate(server.PERSISTENCE_REQUESTS, NS),
+                            rate(
+                                server.PERSISTENCE_ERROR_WITH_TYPE,
+                                STORE,
+                                by=f"{L_NAMESPACE}, error_type",
+                            ),
+                            rate(server.PERSISTENCE_REQUESTS, STORE, by=L_NAMESPACE),
                         ),
-                        "errors {{error_type}}",
+                        f"errors {{{{{L_NAMESPACE}}}}} {{{{error_type}}}}",
                     ),
                 ),
             ),
@@ -168,6 +200,7 @@ def _limits() -> Row:
                 ),
                 width=8,
                 thresholds=(Step("green"), Step("red", 0.1)),
+                runbooks=("TemporalResourceExhausted",),
             ),
             Panel(
                 Kind.BARGAUGE,
@@ -184,6 +217,7 @@ def _limits() -> Row:
                 ),
                 width=8,
                 thresholds=(Step("green"), Step("orange", 2), Step("red", 5)),
+                runbooks=("TemporalHistoryServiceDown",),
             ),
             Panel(
                 Kind.TABLE,
@@ -195,6 +229,11 @@ def _limits() -> Row:
                 (Query(series(server.UP), instant=True, format=Format.TABLE),),
                 width=8,
                 thresholds=(Step("red"), Step("green", 1)),
+                runbooks=(
+                    "TemporalServerTargetDown",
+                    "TemporalHistoryServiceDown",
+                    "DictExporterDown",
+                ),
             ),
         ),
     )
@@ -206,7 +245,13 @@ def dashboard() -> Dashboard:
         title="DICT / Temporal server",
         description="The Temporal server behind the claim workflows: frontend traffic, errors "
         "and latency, persistence, throttling and restarts.",
-        rows=(_frontend(), _persistence(), _limits()),
+        rows=(
+            _frontend(),
+            server_depth.services(),
+            _persistence(),
+            server_depth.timers(),
+            _limits(),
+        ),
         variables=variables(),
         tags=("temporal", "server"),
     )

@@ -7,6 +7,7 @@ loader and constants, so a new SLO in the YAML file gets its row on the next bui
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from alerts.slo import naming
@@ -155,7 +156,9 @@ def _slo_row(slo: SLO) -> Row:
             thresholds=BUDGET_STEPS,
         ),
     ]
-    return Row(f"{slo.service} / {slo.name} ({slo.objective:g}%)", tuple(panels))
+    # Every panel of the row shows what the SLO's burn-rate alert watches.
+    watched = tuple(replace(p, runbooks=(slo.alerting.name,)) for p in panels)
+    return Row(f"{slo.service} / {slo.name} ({slo.objective:g}%)", watched)
 
 
 def _overview(slos: list[SLO]) -> Row:
@@ -205,6 +208,7 @@ def _overview(slos: list[SLO]) -> Row:
                 (Query(_alerts(ABSENT_ALERT)),),
                 width=6,
                 thresholds=(Step("green"), Step("orange", 1)),
+                runbooks=(ABSENT_ALERT,),
             ),
         ),
     )

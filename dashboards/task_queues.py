@@ -32,10 +32,13 @@ E = (NS, TQ)  # exporter and SDK series
 S = (NS, SERVER_TQ)  # server series
 E_BY = "task_queue, task_type"
 S_BY = "taskqueue, task_type"
-# Queues and task types the server has dispatched from: the server drops its backlog gauges for
-# an empty or unloaded queue, so these fill in the zero.
-SERVER_QUEUES = f"sum by ({S_BY}) ({series(server.POLL_SUCCESS, *S)})"
 AGE_STEPS = (Step("green"), Step("orange", 60), Step("red", 300))
+
+
+def _server_queues() -> str:
+    """Queues and task types the server has dispatched from: the server drops its backlog
+    gauges for an empty or unloaded queue, so these fill in the zero."""
+    return f"sum by ({S_BY}) ({series(server.POLL_SUCCESS, *S)})"
 
 
 def _gauge(metric: Metric, by: str, agg: str = "sum") -> str:
@@ -62,6 +65,7 @@ def _backlog() -> Row:
                     ),
                 ),
                 thresholds=thresholds.backlog(),
+                runbooks=("TemporalTaskQueueBacklogHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -72,11 +76,12 @@ def _backlog() -> Row:
                 "short",
                 (
                     Query(
-                        or_zero(_gauge(server.APPROXIMATE_BACKLOG_COUNT, S_BY), SERVER_QUEUES),
+                        or_zero(_gauge(server.APPROXIMATE_BACKLOG_COUNT, S_BY), _server_queues()),
                         "{{taskqueue}} {{task_type}}",
                     ),
                 ),
                 thresholds=thresholds.backlog(),
+                runbooks=("TemporalTaskQueueBacklogHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -101,7 +106,9 @@ def _backlog() -> Row:
                 "s",
                 (
                     Query(
-                        or_zero(_gauge(server.APPROXIMATE_BACKLOG_AGE, S_BY, "max"), SERVER_QUEUES),
+                        or_zero(
+                            _gauge(server.APPROXIMATE_BACKLOG_AGE, S_BY, "max"), _server_queues()
+                        ),
                         "{{taskqueue}} {{task_type}}",
                     ),
                 ),
@@ -123,6 +130,7 @@ def _backlog() -> Row:
                 width=24,
                 height=6,
                 thresholds=thresholds.backlog(),
+                runbooks=("TemporalTaskQueueBacklogHigh",),
             ),
         ),
     )
@@ -174,6 +182,7 @@ def _rates() -> Row:
                 min=0,
                 max=1,
                 no_value=IDLE,
+                runbooks=("TemporalSyncMatchRateLow",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -193,6 +202,7 @@ def _rates() -> Row:
                     ),
                 ),
                 thresholds=(Step("red"), Step("green", 1)),
+                runbooks=("TemporalTaskQueueNoPollers",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -212,6 +222,10 @@ def _rates() -> Row:
                 ),
                 width=24,
                 thresholds=thresholds.schedule_to_start(),
+                runbooks=(
+                    "TemporalWorkflowTaskScheduleToStartSlow",
+                    "TemporalActivityScheduleToStartSlow",
+                ),
             ),
         ),
     )

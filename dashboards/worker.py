@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core import config
 from core.catalog import sdk, worker
-from dashboards import thresholds
+from dashboards import thresholds, worker_depth
 from dashboards.model import Dashboard, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     IDLE,
@@ -67,6 +67,7 @@ def _workflows() -> Row:
                 thresholds=RATIO_STEPS,
                 min=0,
                 no_value=IDLE,
+                runbooks=("TemporalWorkflowFailureRateHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -109,6 +110,7 @@ def _workflows() -> Row:
                     ),
                 ),
                 thresholds=(Step("green"), Step("red", 0.001)),
+                runbooks=("TemporalWorkflowNondeterminism",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -126,6 +128,10 @@ def _workflows() -> Row:
                     for q in (0.5, 0.95, 0.99)
                 ),
                 thresholds=thresholds.schedule_to_start(),
+                runbooks=(
+                    "TemporalWorkflowTaskScheduleToStartSlow",
+                    "TemporalActivityScheduleToStartSlow",
+                ),
             ),
         ),
     )
@@ -164,6 +170,7 @@ def _activities() -> Row:
                 thresholds=thresholds.activity_failures(),
                 min=0,
                 no_value=IDLE,
+                runbooks=("TemporalActivityRetryRateHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -232,6 +239,7 @@ def _capacity() -> Row:
                     Query(free, "available: {{worker_type}}"),
                 ),
                 width=8,
+                runbooks=("TemporalWorkerTaskSlotsExhausted",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -244,6 +252,7 @@ def _capacity() -> Row:
                 thresholds=(Step("green"), Step("orange", 0.8), Step("red", 0.95)),
                 min=0,
                 max=1,
+                runbooks=("TemporalWorkerTaskSlotsExhausted",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -259,6 +268,7 @@ def _capacity() -> Row:
                 ),
                 width=8,
                 thresholds=(Step("red"), Step("green", 1)),
+                runbooks=("TemporalTaskQueueNoPollers",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -357,6 +367,7 @@ def _bridge() -> Row:
                     ),
                 ),
                 width=8,
+                runbooks=("DictBridgeErrorRatioHigh",),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -369,6 +380,7 @@ def _bridge() -> Row:
                 thresholds=thresholds.bridge_errors(),
                 min=0,
                 no_value=IDLE,
+                runbooks=("DictBridgeErrorRatioHigh",),
             ),
         ),
     )
@@ -380,7 +392,14 @@ def dashboard() -> Dashboard:
         title="DICT / Worker and SDK health",
         description="The claim worker as the temporalio SDK sees it: throughput, failures, "
         "retries, latency, capacity and the Bridge calls.",
-        rows=(_workflows(), _activities(), _capacity(), _bridge()),
+        rows=(
+            _workflows(),
+            _activities(),
+            worker_depth.tasks(),
+            _capacity(),
+            worker_depth.requests(),
+            _bridge(),
+        ),
         variables=variables(),
         tags=("worker", "temporal-sdk"),
     )

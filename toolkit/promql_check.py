@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from core import catalog
 from core.catalog import MetricType
-from toolkit.selectors import scraped_namespace
+from toolkit.selectors import cluster_label, scraped_namespace
 
 Labels = frozenset[str]
 SCALAR = None  # the label set of a scalar expression
@@ -364,7 +364,7 @@ def catalog_series() -> dict[str, Labels]:
     known: dict[str, Labels] = {}
     for metric in catalog.ALL:
         labels = frozenset(metric.labels)
-        labels |= scraped_namespace(labels)
+        labels |= scraped_namespace(labels) | cluster_label()
         if metric.source is not catalog.Source.PROMETHEUS:
             labels |= frozenset(catalog.TARGET_LABELS)
         for name in metric.series:

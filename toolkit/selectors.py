@@ -50,6 +50,13 @@ def scraped_namespace(labels: set[str] | frozenset[str]) -> set[str]:
     return {label} if "namespace" in labels and label != "namespace" else set()
 
 
+def cluster_label() -> set[str]:
+    """The label that tells clusters apart, when the pack configuration names one: a scrape
+    (or Prometheus' external labels) puts it on every scraped series."""
+    label = config.current().cluster_label
+    return {label} if label else set()
+
+
 def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     """``series{m1, m2}`` from matchers already written (``'namespace="$namespace"'``), each
     checked: its label must be one the metric carries. ``series`` picks ``_bucket``, ``_count``
@@ -67,7 +74,7 @@ def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     if name not in metric.series:
         raise ValueError(f"{name} is not a series of {metric.name}")
     allowed = set(metric.labels) | set(TARGET_LABELS)
-    allowed |= scraped_namespace(allowed)
+    allowed |= scraped_namespace(allowed) | cluster_label()
     if name.endswith("_bucket") and metric.type is MetricType.HISTOGRAM:
         allowed.add("le")
     for matcher in matchers:

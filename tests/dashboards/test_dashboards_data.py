@@ -20,12 +20,12 @@ import pytest
 
 from alerts.slo.model import SLO
 from alerts.slo.spec import load_slos
-from core import catalog, settings
-from core.catalog import MetricType, sdk, server, worker
-from dashboards import build, lint
+from core import catalog, config, settings
+from core.catalog import MetricType, Source, sdk, server, worker
+from dashboards import build, links, lint
 from stack.ports import free_port
 from stack.prometheus import Prometheus
-from toolkit import promtool
+from toolkit import prometheus_api, promtool
 
 STEP = 60
 HISTORY = 3600
@@ -35,7 +35,7 @@ VALUES = {
     "namespace": ("dict",),
     "task_queue": (settings.TASK_QUEUE,),
     "taskqueue": (settings.TASK_QUEUE.replace("-", "_"),),
-    "service_name": ("frontend", "history"),
+    "service_name": ("frontend", "history", "matching"),
     "status": ("OK", "UNAVAILABLE"),
     "outcome": ("confirmed", "expired"),
     "operation": ("StartWorkflowExecution", "PollWorkflowTaskQueue"),
@@ -43,6 +43,29 @@ VALUES = {
     "partition": ("0", "1"),
     "alertstate": ("firing",),
 }
+# Values a panel selects on for one metric only: history's timer tasks, the workflow task timeout.
+METRIC_VALUES = {
+    server.TASK_LATENCY_QUEUE.name: {
+        "operation": ("TimerActiveTaskUserTimer", "TransferActiveTaskWorkflowTask")
+    },
+    server.START_TO_CLOSE_TIMEOUT.name: {
+        "operation": ("TimerActiveTaskWorkflowTaskTimeout", "TimerActiveTaskActivityTimeout")
+    },
+}
+
+
+def _jobs(name: str) -> tuple[str, ...]:
+    """The scrape jobs a series comes from, as the pack configuration names them."""
+    cfg = config.current()
+    metric = catalog.lookup_series(name)
+    source = metric.source if metric is not None else None
+    return {
+        Source.SDK: (cfg.worker_job,),
+        Source.WORKER: (cfg.worker_job,),
+        Source.EXPORTER: (cfg.exporter_job,),
+        Source.SERVER: (cfg.server_job,),
+        Source.PROMETHEUS: (cfg.server_job, cfg.worker_job, cfg.exporter_job),
+    }.get(source, ("job-a", "job-b"))
 
 
 # What a healthy, quiet stack does not expose (measured on the demo stack): the SDK and the server
@@ -57,6 +80,8 @@ ABSENT_WHEN_HEALTHY = {
             sdk.WORKFLOW_TASK_EXECUTION_FAILED,
             sdk.ACTIVITY_EXECUTION_FAILED,
             sdk.REQUEST_FAILURE,
+            sdk.LONG_REQUEST_FAILURE,
+            server.START_TO_CLOSE_TIMEOUT,
             worker.ACTIVITY_FAILURES,
             server.SERVICE_ERROR_WITH_TYPE,
             server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
@@ -83,11 +108,16 @@ def _series(
             continue
         per_slo = name.startswith("slo:") or name == "ALERTS"
         sets: list[dict[str, str]] = []
-        # A rule or ALERTS series exists once per SLO; a scraped metric has many label values.
-        for i in range(1 if per_slo else 2):
+        metric = catalog.lookup_series(name)
+        own = METRIC_VALUES.get(metric.name, {}) if metric is not None else {}
+        choices = {**values_of, **own, "job": _jobs(name)}
+        # A rule or ALERTS series exists once per SLO; a scraped metric has a series for each
+        # value of its most varied label (``up`` one per job).
+        widest = max([2, *(len(choices[label]) for label in labels if label in choices)])
+        for i in range(1 if per_slo else widest):
             base = {}
             for label in labels:
-                values = values_of.get(label, (f"{label}-a", f"{label}-b"))
+                values = choices.get(label, (f"{label}-a", f"{label}-b"))
                 base[label] = values[i % len(values)]
             if per_slo:
                 for slo in slos:
@@ -201,3 +231,16 @@ def test_server_spelling_variable_yields_the_servers_label_value(prometheus):
     _, expr = next(q for q in lint.queries(model) if "'taskqueue'" in q[0])
     result = prometheus.query(lint.substitute(expr))
     assert [labels["taskqueue"] for labels, _ in result] == ["dict_task_queue"]
+
+
+def test_the_near_deadline_variable_yields_unix_nanoseconds(prometheus):
+    """The Temporal UI link reads it as a time: Prometheus must print it as a whole number."""
+    variable = next(
+        v for v in build.models()[0]["templating"]["list"] if v["name"] == links.VAR_NEAR_UNTIL
+    )
+    query = re.fullmatch(r"query_result\((.*)\)", variable["query"]).group(1)
+    [result] = prometheus_api.api(prometheus.url, "query", {"query": query})["result"]
+    assert result["metric"] == {}
+    printed = f"{{}} {result['value'][1]} 0"  # what query_result shows: labels, value, time
+    found = re.search(variable["regex"].strip("/"), printed)
+    assert found is not None and found.group(1).isdigit() and len(found.group(1)) == 19

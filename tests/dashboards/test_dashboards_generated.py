@@ -96,13 +96,33 @@ def test_dashboards_link_to_each_other(models):
         assert link["includeVars"] and link["keepTime"]
 
 
-def test_claims_overview_shows_the_deadline_countdown(models):
+def test_claims_overview_counts_down_to_the_earliest_deadline_in_days(models):
     claims = next(m for m in models if m["uid"] == "dict-claims-overview")
-    panel = next(p for p in claims["panels"] if "countdown" in p["title"])
-    assert panel["targets"][0]["expr"].startswith(
-        "2592000 - max(dict_claim_oldest_open_age_seconds"
+    titles = [p["title"] for p in claims["panels"]]
+    countdown = titles.index("Next deadline countdown")
+    assert titles[countdown + 1] == "Oldest open claim"  # side by side
+    panel = claims["panels"][countdown]
+    assert panel["targets"][0]["expr"] == (
+        '(min(dict_claim_earliest_deadline_timestamp_seconds{job="dict-exporter", '
+        'namespace="$namespace"}) - time()) / 86400'
     )
-    assert panel["fieldConfig"]["defaults"]["unit"] == "s"
+    # Grafana's own "d" unit turns 29 days into "4.14 week"; a suffix keeps days.
+    for title in ("Next deadline countdown", "Oldest open claim", "Oldest open claim age"):
+        defaults = claims["panels"][titles.index(title)]["fieldConfig"]["defaults"]
+        assert defaults["unit"] == "suffix: days", title
+    oldest = claims["panels"][titles.index("Oldest open claim")]["fieldConfig"]["defaults"]
+    assert [s["value"] for s in oldest["thresholds"]["steps"]] == [None, 28, 30]
+
+
+def test_claim_ends_as_the_server_counts_them_beside_the_worker(models):
+    claims = next(m for m in models if m["uid"] == "dict-claims-overview")
+    titles = [p["title"] for p in claims["panels"]]
+    worker = titles.index("Resolved by outcome (time range)")
+    server = claims["panels"][worker + 1]
+    exprs = " ".join(t["expr"] for t in server["targets"])
+    for counter in ("success", "failed", "timeout", "terminate", "cancel"):
+        assert f"increase(workflow_{counter}{{" in exprs
+    assert all("sum by (workflowType)" in t["expr"] for t in server["targets"])
 
 
 def test_slo_dashboard_has_a_row_per_slo_with_alert_state(models):

@@ -86,7 +86,10 @@ def test_server_task_queue_variable_turns_dashes_into_underscores(tmp_path):
     """Evaluate the derived variable's query in Prometheus' own engine (promtool test rules)."""
     variable = next(v for v in queries.variables() if v.name == queries.VAR_SERVER_TASK_QUEUE)
     (tmp_path / "rules.yaml").write_text("groups: []\n")
-    series = 'temporal_num_pollers{namespace="dict", task_queue="%s", poller_type="workflow_task"}'
+    series = (
+        'temporal_num_pollers{job="dict-worker", namespace="dict", task_queue="%s", '
+        'poller_type="workflow_task"}'
+    )
     test = {
         "rule_files": ["rules.yaml"],
         "evaluation_interval": "1m",
@@ -127,7 +130,7 @@ def test_server_task_queue_variable_turns_dashes_into_underscores(tmp_path):
 
 def test_a_panel_query_cannot_name_a_label_its_metric_does_not_carry():
     assert queries.series(sdk.WORKFLOW_FAILED, queries.NS) == (
-        'temporal_workflow_failed_total{namespace="$namespace"}'
+        'temporal_workflow_failed_total{job="dict-worker", namespace="$namespace"}'
     )
     with pytest.raises(ValueError, match="has no label 'taskqueue'"):
         queries.series(sdk.WORKFLOW_FAILED, queries.SERVER_TQ)
