@@ -8,9 +8,9 @@ at the Bridge with nobody working on it.
 
 from __future__ import annotations
 
-from core.catalog import server
+from core.catalog import Metric, server
 from dashboards.model import Kind, Panel, Query, Step
-from dashboards.queries import NS, RANGE, series
+from dashboards.queries import NS, RANGE, or_zero, series
 
 # How an execution closed → the server's counter of it (labelled ``workflowType``).
 CLOSED_BY = (
@@ -22,7 +22,14 @@ CLOSED_BY = (
 )
 
 
+def _closed(metric: Metric) -> str:
+    return f"sum by (workflowType) (increase({series(metric, NS)}[{RANGE}]))"
+
+
 def server_closes() -> Panel:
+    # History creates each counter at its first event: a type that never failed shows 0 beside
+    # its completions rather than nothing.
+    completed = _closed(server.WORKFLOW_SUCCESS)
     return Panel(
         Kind.BARGAUGE,
         "Closed executions by type (server, time range)",
@@ -34,7 +41,9 @@ def server_closes() -> Panel:
         "short",
         tuple(
             Query(
-                f"sum by (workflowType) (increase({series(metric, NS)}[{RANGE}]))",
+                _closed(metric)
+                if metric is server.WORKFLOW_SUCCESS
+                else or_zero(_closed(metric), completed),
                 f"{{{{workflowType}}}} {how}",
                 instant=True,
             )

@@ -123,6 +123,9 @@ def test_claim_ends_as_the_server_counts_them_beside_the_worker(models):
     for counter in ("success", "failed", "timeout", "terminate", "cancel"):
         assert f"increase(workflow_{counter}{{" in exprs
     assert all("sum by (workflowType)" in t["expr"] for t in server["targets"])
+    # Counters history creates at their first event read 0 beside the completions until then.
+    assert all(" or sum by (workflowType) (increase(workflow_success{" in t["expr"]
+               for t in server["targets"][1:])  # fmt: skip
 
 
 def test_slo_dashboard_has_a_row_per_slo_with_alert_state(models):
