@@ -10,7 +10,7 @@ Temporal UI (:mod:`dashboards.links`).
 from __future__ import annotations
 
 from core.catalog import exporter, worker
-from core.domain import CLAIM_PERIOD, EXPIRED
+from core.domain import CLAIM_PERIOD, EXPIRED, NEAR_DEADLINE_HOURS
 from dashboards import claim_ends, links
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
@@ -36,7 +36,9 @@ EXPORTER_ALERTS = ("DictExporterDown", "DictExporterStale")
 
 # Age thresholds in days: a claim is late from 28 days on and must be gone at 30.
 AGE_STEPS = (Step("green"), Step("orange", PERIOD_DAYS - 2), Step("red", PERIOD_DAYS))
-COUNTDOWN_STEPS = (Step("red"), Step("orange", 1), Step("green", 2))
+NEAR_DAYS = NEAR_DEADLINE_HOURS / 24
+# Where the claim alerts fire: orange inside the near-deadline window, red once overdue.
+COUNTDOWN_STEPS = (Step("red"), Step("orange", 0), Step("green", NEAR_DAYS))
 ANY_IS_BAD = (Step("green"), Step("red", 1))
 
 
@@ -68,9 +70,10 @@ def _now() -> Row:
                 Kind.STAT,
                 "Next deadline countdown",
                 "Days left before the earliest deadline of an open claim (negative: overdue), "
-                "as the exporter finds it from the claims' deadline attribute. Red under one "
-                "day: make sure the owner's decision or the auto-cancel happens, and check the "
-                "worker; the link lists the claims near their deadline.",
+                "as the exporter finds it from the claims' deadline attribute. Orange inside "
+                f"the {NEAR_DEADLINE_HOURS} h window ({NEARING}), red once overdue ({PAST}): "
+                "make sure the owner's decision or the auto-cancel happens and check the "
+                "worker; the links list those claims.",
                 DAYS,
                 (Query(_countdown_days()),),
                 width=4,
@@ -100,8 +103,8 @@ def _now() -> Row:
                 Kind.STAT,
                 "Near deadline",
                 "Open claims whose deadline falls within the near-deadline window. A rising "
-                "count is normal when many owners never answer; red means the window holds "
-                "claims: watch the countdown and the overdue count.",
+                f"count is normal when many owners never answer; orange when the window holds "
+                f"claims ({NEARING}, info): watch the countdown and the overdue count.",
                 "short",
                 (
                     Query(
@@ -111,6 +114,7 @@ def _now() -> Row:
                 ),
                 width=4,
                 height=5,
+                thresholds=(Step("green"), Step("orange", 1)),
                 links=(links.near_deadline(),),
                 runbooks=(NEARING,),
             ),
