@@ -12,10 +12,11 @@ problem: a key left over from an old panel model (``editable`` on a panel, Angul
 ``null`` where the schema wants a value, or a misspelt option. Grafana itself would load such a
 dashboard and quietly ignore or migrate the key.
 
->>> problems({"uid": "x", "title": "t", "schemaVersion": 41, "panels": [
-...     {"type": "stat", "id": 1, "title": "p", "editable": True, "description": None}]})
-["x: panels[0].description: null where the schema wants a value", \
-"x: panels[0].editable: not in Grafana's dashboard schema"]
+>>> for p in problems({"uid": "x", "title": "t", "schemaVersion": 41, "panels": [
+...         {"type": "stat", "id": 1, "title": "p", "editable": True, "description": None}]}):
+...     print(p)
+x: panels[0].description: null where the schema wants a value
+x: panels[0].editable: not in Grafana's dashboard schema
 """
 
 from __future__ import annotations
