@@ -37,6 +37,8 @@ class TemporalSettings:
     tls_key: Path | None = None
     tls_server_name: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    # Payloads are encrypted with the keys in this file (core.codec); unset: plaintext.
+    codec_key_file: Path | None = None
 
     @property
     def tls_enabled(self) -> bool:
@@ -85,6 +87,18 @@ def _api_key(env: Mapping[str, str]) -> str | None:
         raise SettingsError(f"TEMPORAL_API_KEY_FILE={path}: cannot read it as text") from None
 
 
+def _codec_key_file(env: Mapping[str, str]) -> Path | None:
+    """``TEMPORAL_CODEC_KEY_FILE``, checked now (a bad key file is an error before anything
+    connects, not a failed workflow task later)."""
+    value = env.get("TEMPORAL_CODEC_KEY_FILE")
+    if not value:
+        return None
+    from core.codec import KeyRing  # the cryptography library, only for who encrypts
+
+    KeyRing.read(Path(value), f"TEMPORAL_CODEC_KEY_FILE={value}")
+    return Path(value)
+
+
 def _host_port(env: Mapping[str, str], name: str, default: str) -> str:
     value = env.get(name) or default
     try:
@@ -125,6 +139,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tls_key=key,
         tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
         api_key=_api_key(env),
+        codec_key_file=_codec_key_file(env),
     )
     _check_temporal_tls(temporal)
     grafana = GrafanaSettings(
