@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import time
@@ -12,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core import config, settings
+from core import codec, config, settings
 from core.catalog import exporter, worker
 from core.errors import CLIError
 from stack.devserver import DevServer
@@ -39,6 +40,7 @@ class DemoPorts:
     exporter: int = settings.EXPORTER_PORT
     prometheus: int = settings.PROMETHEUS_PORT
     alertmanager: int = settings.ALERTMANAGER_PORT
+    codec_server: int = settings.CODEC_SERVER_PORT
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -64,7 +66,27 @@ class DemoStack:
             "BRIDGE_PLAINTEXT": "true",
             "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports.worker_metrics}",
             "EXPORTER_ADDRESS": f"127.0.0.1:{self.ports.exporter}",
+            # Payloads are encrypted at rest, as in production; the key is the demo's own.
+            "TEMPORAL_CODEC_KEY_FILE": str(self.key_file),
         }
+
+    @property
+    def key_file(self) -> Path:
+        return self.run_dir / "codec-keys"
+
+    @property
+    def codec_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.codec_server}"
+
+    def _ensure_key_file(self) -> None:
+        """A key of the demo's own, kept with its state: the SQLite file's histories of an
+        earlier run still decode."""
+        if self.key_file.exists():
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(codec.new_key_line("demo-1"))
 
     def _own(self, service: Service) -> Service:
         """Owned before it starts: a Ctrl-C during its readiness wait still stops it."""
@@ -92,6 +114,10 @@ class DemoStack:
         self._dictobs("Bridge simulator", self.ports.bridge, "bridge-sim", "serve",
                       "--listen", self.env["BRIDGE_ADDRESS"])  # fmt: skip
         say(f"  Bridge simulator      {self.env['BRIDGE_ADDRESS']}")
+        self._ensure_key_file()
+        self._dictobs("Codec server", self.ports.codec_server, "codec-server", "--no-auth",
+                      "--listen", f"127.0.0.1:{self.ports.codec_server}")  # fmt: skip
+        say(f"  Codec server          {self.codec_url}   (payloads encrypted, key {self.key_file})")
         self._dictobs("Worker", self.ports.worker_metrics, "worker")
         say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
         self._dictobs("Exporter", self.ports.exporter, "exporter", *EXPORTER_FLAGS)
@@ -223,6 +249,8 @@ class DemoStack:
         say(f"  dictobs claim status --temporal-address {temporal} --claim-id {claim_id}")
         say(f"  dictobs claim decide --temporal-address {temporal} --claim-id {claim_id} --confirm")
         say(f"  dictobs bridge-sim stats --address {self.env['BRIDGE_ADDRESS']}")
+        say(f"  temporal workflow show --address {temporal} --namespace {settings.NAMESPACE} "
+            f"--workflow-id claim-{claim_id} --codec-endpoint {self.codec_url}")  # fmt: skip
 
     @property
     def alertmanager_address(self) -> str:
