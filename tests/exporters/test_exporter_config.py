@@ -148,3 +148,10 @@ def test_a_tls_server_name_without_tls_is_refused_naming_the_flag():
     expected = r"^--temporal.tls.server-name=temporal.test: a server name without TLS"
     with pytest.raises(ConfigError, match=expected):
         load({"temporal.tls.server_name": "temporal.test"}, env={})
+
+
+def test_the_payload_codec_key_is_not_the_exporters_business(tmp_path):
+    # It counts by search attributes and reads no payload: a key file in its environment (even a
+    # broken one) is neither read nor used.
+    config = load({}, {"TEMPORAL_CODEC_KEY_FILE": str(tmp_path / "absent")})
+    assert config.temporal.codec_key_file is None
