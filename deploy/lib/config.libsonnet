@@ -42,6 +42,9 @@ local defaults = {
     serverName: null,
     // Secret with the key `api-key` (Temporal Cloud): mounted as a file.
     apiKeySecret: null,
+    // Secret with the key `codec-keys`: the payload codec's key file (docs/worker.md, Payloads
+    // encrypted at rest), mounted into the worker only. null: payloads in clear.
+    codecKeySecret: null,
     // Where the frontend runs, for the NetworkPolicy: pods in a namespace, or CIDRs.
     frontend: {
       namespace: 'temporal',

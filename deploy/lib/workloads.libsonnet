@@ -3,6 +3,7 @@
 local paths = {
   temporalTls: '/etc/dictobs/temporal-tls',
   apiKey: '/etc/dictobs/temporal-api-key',
+  codecKeys: '/etc/dictobs/codec-keys',
   web: '/etc/dictobs/exporter-web',
   run: '/run/dictobs',
 };
@@ -65,6 +66,11 @@ local temporalVolumes(c) =
   (if c.temporal.tlsSecret != null then [secretVolume('temporal-tls', c.temporal.tlsSecret, tlsKeys(c))] else [])
   + (if c.temporal.apiKeySecret != null then [secretVolume('temporal-api-key', c.temporal.apiKeySecret, ['api-key'])] else []);
 
+// The payload codec's key file: the worker's alone (the exporter reads no payload).
+local codecKeyed(c) = c.temporal.codecKeySecret != null;
+local codecVolumes(c) =
+  if codecKeyed(c) then [secretVolume('codec-keys', c.temporal.codecKeySecret, ['codec-keys'])] else [];
+
 local tmp = { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } };
 
 local base(c, name) = {
@@ -81,14 +87,17 @@ local worker(c, knobs) = base(c, 'worker') {
     '--ready-file=%s/ready' % paths.run,
   ],
   env: temporalEnv(c) + [{ name: 'BRIDGE_ADDRESS', value: c.bridge.address }]
-       + (if c.temporal.apiKeySecret != null then [{ name: 'TEMPORAL_API_KEY_FILE', value: paths.apiKey + '/api-key' }] else []),
+       + (if c.temporal.apiKeySecret != null then [{ name: 'TEMPORAL_API_KEY_FILE', value: paths.apiKey + '/api-key' }] else [])
+       + (if codecKeyed(c) then [{ name: 'TEMPORAL_CODEC_KEY_FILE', value: paths.codecKeys + '/codec-keys' }] else []),
   ports: [{ name: 'metrics', containerPort: knobs.workerMetricsPort, protocol: 'TCP' }],
   // Ready once it polls the task queue (it writes the file then, and removes it on SIGTERM).
   readinessProbe: { exec: { command: ['test', '-f', paths.run + '/ready'] }, periodSeconds: 5, failureThreshold: 2 },
   // Alive while its metrics endpoint (served by the SDK runtime) accepts connections.
   livenessProbe: { tcpSocket: { port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
   resources: c.worker.resources,
-  volumeMounts: temporalMounts(c) + [{ name: 'run', mountPath: paths.run }, { name: 'tmp', mountPath: '/tmp' }],
+  volumeMounts: temporalMounts(c)
+                + (if codecKeyed(c) then [{ name: 'codec-keys', mountPath: paths.codecKeys, readOnly: true }] else [])
+                + [{ name: 'run', mountPath: paths.run }, { name: 'tmp', mountPath: '/tmp' }],
 };
 
 local exporter(c, knobs) =
@@ -186,7 +195,7 @@ local workload(c, name, component, replicas, containers, volumes) = [
        'worker',
        c.worker.replicas,
        [worker(c, knobs)] + (if sidecar then [exporter(c, knobs)] else []),
-       temporalVolumes(c) + (if sidecar then webVolumes(c) else [])
+       temporalVolumes(c) + codecVolumes(c) + (if sidecar then webVolumes(c) else [])
        + [{ name: 'run', emptyDir: { sizeLimit: '1Mi' } }, tmp],
      ) else [])
     + (if !sidecar then workload(

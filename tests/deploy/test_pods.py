@@ -72,6 +72,9 @@ def test_worker_command_is_accepted_and_reads_every_mounted_file(container, tmp_
     if conf.temporal.api_key is not None:
         assert conf.temporal.api_key == "test-api-key"
         read.add(_mounted(container, laid, "api-key"))
+    if conf.temporal.codec_key_file is not None:  # read (and checked) by settings.load
+        assert conf.temporal.codec_key_file == _mounted(container, laid, "codec-keys")
+        read.add(conf.temporal.codec_key_file)
     assert read == set(laid.files.values())
     # The ready file lies on a writable emptyDir, and the readiness probe tests that very file.
     writable = [laid.local(p) for p in container.empty_dirs()]

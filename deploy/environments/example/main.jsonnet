@@ -17,6 +17,7 @@ dictobs.new({
     tlsSecret: 'dict-temporal-tls',
     mtls: true,
     serverName: 'temporal-frontend.temporal.svc.cluster.local',
+    codecKeySecret: 'dict-codec-keys',
   },
   bridge: {
     address: 'bridge.dict.example.invalid:50051',
