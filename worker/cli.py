@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 
 from core import settings as settings_mod
-from core.errors import CLIError
+from core.errors import CLIError, SettingsError
 from core.temporal_client import connect
 from worker.bridge.tls import channel_credentials, client_certificate_expiry
 from worker.main import running_worker
@@ -101,6 +101,8 @@ def _settings(args: argparse.Namespace) -> settings_mod.Settings:
 async def _connect(conf: settings_mod.Settings, runtime: Runtime | None = None) -> Client:
     try:
         return await connect(conf.temporal, runtime)
+    except SettingsError:  # the key file changed under us since the settings were read
+        raise
     except Exception as err:  # the SDK raises RuntimeError with the transport's reason
         raise CLIError(
             f"Temporal unreachable at {conf.temporal.address} (namespace "

@@ -8,7 +8,9 @@ import asyncio
 import base64
 import http.client
 import json
+import os
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -30,7 +32,13 @@ from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import Simulator, run_simulator
 from worker.codec_server import CodecServer, CodecServerConfig
 from worker.main import running_worker
-from worker.model import DECISION_SIGNAL, ClaimInput, claim_workflow_id, monitor_workflow_id
+from worker.model import (
+    DECISION_SIGNAL,
+    ClaimInput,
+    ClaimState,
+    claim_workflow_id,
+    monitor_workflow_id,
+)
 from worker.starter import start_claim
 from worker.workflows import WORKFLOWS
 
@@ -250,6 +258,47 @@ async def test_a_rotated_key_file_still_decodes_old_histories(
         "key id 2026-06, which the key file does not hold (it holds 2026-12)"
         in json.loads(answer)["error"]
     )
+
+
+async def test_dictobs_claim_commands_encrypt_and_decrypt_through_the_key_file(
+    encrypted: Encrypted, dev_client: Client, tmp_path
+):
+    claim_id, key = str(uuid.uuid4()), f"jose.{uuid.uuid4().hex[:8]}@example.com.br"
+    key_file = tmp_path / "codec-keys"  # the worker's keys, whatever a rotation test did
+    key_file.write_text(encrypted.old_key_line)
+    env = {**os.environ, "TEMPORAL_ADDRESS": encrypted.server.address,
+           "TEMPORAL_NAMESPACE": encrypted.server.namespace,
+           "TEMPORAL_TASK_QUEUE": encrypted.task_queue,
+           "TEMPORAL_CODEC_KEY_FILE": str(key_file)}  # fmt: skip
+
+    async def dictobs(*args: str, stdin: str = "") -> str:
+        # In a thread: the worker answering the command runs on this test's event loop.
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "dictobs.cli", "claim", *args], env=env,
+            input=stdin, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert key not in done.stdout + done.stderr
+        return done.stdout
+
+    started = await dictobs("start", "--claim-id", claim_id, "--key-file", "-", "--claimer-ispb",
+                      CLAIMER, "--owner-ispb", OWNER, stdin=key)  # fmt: skip
+    assert started.strip() == claim_workflow_id(claim_id)
+    # The status query's answer is encrypted by the worker and decrypted by the command.
+    for _ in range(100):
+        status = await dictobs("status", "--claim-id", claim_id)
+        if "WAITING_RESOLUTION" in status:
+            break
+        await asyncio.sleep(0.1)
+    assert status.splitlines()[0] == "status: WAITING_RESOLUTION"
+    await dictobs("decide", "--claim-id", claim_id, "--reject")
+    handle = encrypted.client.get_workflow_handle(
+        claim_workflow_id(claim_id), result_type=ClaimState
+    )
+    result = await handle.result()
+    assert result.status is ClaimStatus.CANCELLED
+    raw = _raw(await _history(dev_client, claim_workflow_id(claim_id)))
+    assert key.encode() not in raw and mask_key(key).encode() not in raw
 
 
 def _cli_input(stdout: str) -> dict[str, str]:
