@@ -1,11 +1,12 @@
 """Serving the exporter: ``/`` (a landing page), ``/metrics`` and ``/healthz``.
 
 Plain ``http.server`` threads (:mod:`toolkit.http_server`): a scrape only formats the cached
-snapshot, so there is nothing to gain from an async server. With a web config the endpoint speaks TLS (handshake in the request's
-own thread, so one slow client cannot hold the accept loop) and asks for basic auth on every path
-but ``/healthz`` (a liveness probe carries no credentials, and "the HTTP server runs" is no
-secret). At most :data:`MAX_CONCURRENT_REQUESTS` connections are served at once; more are closed
-at once rather than each getting a thread. The ``Server`` header names the exporter only.
+snapshot, so there is nothing to gain from an async server. With a web config the endpoint
+speaks TLS (handshake in the request's own thread, so one slow client cannot hold the accept
+loop) and asks for basic auth on every path but ``/healthz`` (a liveness probe carries no
+credentials, and "the HTTP server runs" is no secret). At most :data:`MAX_CONCURRENT_REQUESTS`
+connections are served at once; more are closed at once rather than each getting a thread. The
+``Server`` header names the exporter only.
 """
 
 from __future__ import annotations
