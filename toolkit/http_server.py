@@ -13,8 +13,10 @@ import logging
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +87,13 @@ class CappedHTTPServer(ThreadingHTTPServer):
         thread = threading.Thread(target=self.serve_forever, name=self.thread_name, daemon=True)
         thread.start()
         return thread
+
+    @contextmanager
+    def serving(self) -> Iterator[Self]:
+        """Serve in a thread for as long as the block runs, then stop and close the socket."""
+        self.start_in_thread()
+        try:
+            yield self
+        finally:
+            self.shutdown()
+            self.server_close()

@@ -37,13 +37,8 @@ def key_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(key_file: Path) -> Iterator[CodecServer]:
     config = CodecServerConfig(key_file, "dict", TOKEN, allowed_origins=(UI,), max_body=4096)
-    srv = CodecServer(("127.0.0.1", 0), config)
-    srv.start_in_thread()
-    try:
+    with CodecServer(("127.0.0.1", 0), config).serving() as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def call(srv: CodecServer, method: str, path: str, body: bytes = b"", **headers: str):  # type: ignore[no-untyped-def]

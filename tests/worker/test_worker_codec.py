@@ -98,13 +98,8 @@ def codec_server(encrypted: Encrypted) -> Iterator[CodecServer]:
         token=TOKEN,
         allowed_origins=(UI,),
     )
-    server = CodecServer(("127.0.0.1", 0), config)
-    server.start_in_thread()
-    try:
+    with CodecServer(("127.0.0.1", 0), config).serving() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def _history(client: Client, workflow_id: str) -> WorkflowHistory:
@@ -244,15 +239,12 @@ async def test_a_rotated_key_file_still_decodes_old_histories(
     # Without the old key the payload is refused, naming the key id it needs.
     only_new = tmp_path / "only-new"
     only_new.write_text(encrypted.key_file.read_text().splitlines()[0] + "\n")
-    server = CodecServer(("127.0.0.1", 0), CodecServerConfig(only_new, "dict", TOKEN))
-    server.start_in_thread()
-    try:
+    with CodecServer(
+        ("127.0.0.1", 0), CodecServerConfig(only_new, "dict", TOKEN)
+    ).serving() as server:
         status, _, answer = await asyncio.to_thread(
             _post, server, "/decode", _input_payloads(history), headers
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     assert status == 400
     assert (
         "key id 2026-06, which the key file does not hold (it holds 2026-12)"
