@@ -179,7 +179,7 @@ class EncryptionCodec(PayloadCodec):
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
         try:
             plain = cipher.decrypt(nonce, sealed, key_id.encode())
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # ValueError: shorter than a nonce
             raise CodecError(
                 f"payload with key id {key_id} does not decrypt: the key under that id is not "
                 "the one it was encrypted with, or the payload was altered"

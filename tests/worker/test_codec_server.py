@@ -90,6 +90,15 @@ def test_bad_json_is_400(server: CodecServer, body: bytes) -> None:
     assert json.loads(answer)["error"].startswith("expected a Payloads message as JSON")
 
 
+def test_a_payload_that_does_not_decrypt_is_400(server: CodecServer) -> None:
+    metadata = {"encoding": b"binary/encrypted", "encryption-key-id": b"k1"}
+    body = {"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in
+                                       metadata.items()}, "data": "AAAA"}]}  # fmt: skip
+    status, _, answer = call(server, "POST", "/decode", json.dumps(body).encode(), **AUTH)
+    assert status == 400
+    assert json.loads(answer)["error"].startswith("payload with key id k1 does not decrypt")
+
+
 def test_refusals(server: CodecServer) -> None:
     body = payloads(PIX_KEY)
     assert call(server, "POST", "/decode", body)[0] == 401
