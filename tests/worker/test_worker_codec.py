@@ -164,15 +164,23 @@ async def test_the_history_holds_no_pix_key_in_any_form(encrypted: Encrypted, de
 
 async def test_failures_in_the_history_are_encrypted_too(encrypted: Encrypted, dev_client: Client):
     history = await _history(dev_client, claim_workflow_id(encrypted.claim.claim_id))
+    # A retried attempt's failure is recorded with the attempt that succeeded after it.
     failures = [
+        e.activity_task_started_event_attributes.last_failure
+        for e in history.events
+        if e.activity_task_started_event_attributes.HasField("last_failure")
+    ] + [
         e.activity_task_failed_event_attributes.failure
         for e in history.events
         if e.HasField("activity_task_failed_event_attributes")
     ]
-    # The injected failure may be retried inside one attempt; the message is never in clear.
+    assert failures, "the injected CreateClaim failure is not in the history"
     for failure in failures:
         assert failure.message == "Encoded failure"
         assert failure.encoded_attributes.metadata["encoding"] == b"binary/encrypted"
+    # The client with the key reads the Bridge's message back.
+    decoded = await encrypted.client.data_converter.decode_failure(failures[0])
+    assert str(decoded) == "BridgeUnavailableError: UNAVAILABLE: injected fault (fail_next)"
 
 
 async def test_search_attributes_stay_readable_without_the_key(
