@@ -187,13 +187,32 @@ class EncryptionCodec(PayloadCodec):
         return Payload.FromString(plain)
 
 
+class _NoKeys(PayloadCodec):
+    """A client without a key file: payloads go out in clear, and an encrypted one coming back
+    is an error that says which setting is missing (not the SDK's "Unknown payload encoding")."""
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        for payload in payloads:
+            if payload.metadata.get("encoding") == ENCODING:
+                key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode("utf-8", "replace")
+                raise CodecError(
+                    f"payload encrypted with key id {key_id or '(none)'}, and no key file is "
+                    "set: set TEMPORAL_CODEC_KEY_FILE to the key file that holds it"
+                )
+        return list(payloads)
+
+
 def data_converter(ring: KeyRing | None) -> DataConverter:
-    """The converter of every client: encrypting with ``ring``, or the SDK default without one.
+    """The converter of every client: encrypting with ``ring``, or payloads in clear without
+    one (and a clear error on an encrypted payload).
 
     Failure messages and stack traces move into the encrypted attributes too: a Bridge error
     quoting a key would otherwise sit in clear in the history."""
     if ring is None:
-        return DataConverter.default
+        return DataConverter(payload_codec=_NoKeys())
     return DataConverter(
         payload_codec=EncryptionCodec(ring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,

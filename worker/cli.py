@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
+from core import codec
 from core import settings as settings_mod
 from core.errors import CLIError, SettingsError
 from core.temporal_client import connect
@@ -117,7 +118,7 @@ def _run(args: argparse.Namespace, body: Callable[[Client, str], Awaitable[T]]) 
         client = await _connect(conf)
         try:
             return await body(client, conf.temporal.task_queue)
-        except ClaimError as err:
+        except (ClaimError, codec.CodecError) as err:
             raise CLIError(str(err)) from None
 
     return asyncio.run(main())

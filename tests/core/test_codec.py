@@ -129,3 +129,15 @@ async def test_a_relabelled_or_altered_payload_does_not_decrypt():
 async def test_payloads_written_before_encryption_still_decode():
     [plain] = await DataConverter.default.encode([PIX_KEY])
     assert await codec.data_converter(_ring("k1")).decode([plain], [str]) == [PIX_KEY]
+
+
+async def test_a_client_without_keys_names_the_missing_setting():
+    [encoded] = await codec.data_converter(_ring("2026-06")).encode([PIX_KEY])
+    with pytest.raises(codec.CodecError) as err:
+        await codec.data_converter(None).decode([encoded], [str])
+    assert str(err.value) == (
+        "payload encrypted with key id 2026-06, and no key file is set: set "
+        "TEMPORAL_CODEC_KEY_FILE to the key file that holds it"
+    )
+    [plain] = await codec.data_converter(None).encode([PIX_KEY])
+    assert plain.metadata["encoding"] == b"json/plain"

@@ -291,6 +291,16 @@ async def test_dictobs_claim_commands_encrypt_and_decrypt_through_the_key_file(
             break
         await asyncio.sleep(0.1)
     assert status.splitlines()[0] == "status: WAITING_RESOLUTION"
+    # Without the key file the command says which setting is missing, in one line.
+    without = {k: v for k, v in env.items() if k != "TEMPORAL_CODEC_KEY_FILE"}
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "dictobs.cli", "claim", "status", "--claim-id",
+                         claim_id], env=without, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, (
+        "dictobs: error: payload encrypted with key id 2026-06, and no key file is set: set "
+        "TEMPORAL_CODEC_KEY_FILE to the key file that holds it\n"
+    ))  # fmt: skip
     await dictobs("decide", "--claim-id", claim_id, "--reject")
     handle = encrypted.client.get_workflow_handle(
         claim_workflow_id(claim_id), result_type=ClaimState
