@@ -20,6 +20,7 @@ from stack.devserver import DevServer
 from stack.ports import wait_for_port
 from stack.process import Service
 from stack.prometheus import Alertmanager, Prometheus, scrape_config
+from worker.model import claim_workflow_id
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "alerts" / "generated"
 DASHBOARDS_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "generated"
@@ -245,12 +246,14 @@ class DemoStack:
         temporal = self.env["TEMPORAL_ADDRESS"]
         say(f"\nDashboards: {DASHBOARDS_DIR}/*.json  (make dashboards GRAFANA_URL=... pushes them)")
         say(f"Prometheus: {prom.url}/alerts   Alertmanager: http://{self.alertmanager_address}")
-        say("Try:")
+        say("Try (payloads are encrypted: the commands need the demo's key file):")
+        say(f"  export TEMPORAL_CODEC_KEY_FILE={self.key_file}")
         say(f"  dictobs claim status --temporal-address {temporal} --claim-id {claim_id}")
         say(f"  dictobs claim decide --temporal-address {temporal} --claim-id {claim_id} --confirm")
         say(f"  dictobs bridge-sim stats --address {self.env['BRIDGE_ADDRESS']}")
+        workflow_id = claim_workflow_id(claim_id)
         say(f"  temporal workflow show --address {temporal} --namespace {settings.NAMESPACE} "
-            f"--workflow-id claim-{claim_id} --codec-endpoint {self.codec_url}")  # fmt: skip
+            f"--workflow-id {workflow_id} --codec-endpoint {self.codec_url}")  # fmt: skip
 
     @property
     def alertmanager_address(self) -> str:
