@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from core import codec
+from core.errors import CLIError
 from dictobs.cli import main
 from stack.ports import free_port, wait_for_port
+from worker import codec_cli
 from worker.codec_server import CodecServer, CodecServerConfig
 
 TOKEN = "s3cret-token-for-tests-0123"
@@ -206,3 +209,24 @@ def test_the_command_serves_until_sigterm_and_prints_no_secret(key_file: Path) -
     ]
     secret = key_file.read_text().split(": ")[1].strip()
     assert secret not in out + err and TOKEN not in out + err and PIX_KEY not in out + err
+
+
+def test_tls_serves_https_and_a_bad_certificate_is_one_line(key_file, tmp_path, capsys) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    context = codec_cli._ssl_context(cert, key)
+    config = CodecServerConfig(key_file, "dict", TOKEN, ssl_context=context)
+    with CodecServer(("127.0.0.1", 0), config).serving() as srv:
+        assert srv.url.startswith("https://127.0.0.1:")
+        client = ssl.create_default_context(cafile=str(cert))
+        conn = http.client.HTTPSConnection("127.0.0.1", srv.server_address[1], context=client)
+        conn.request("POST", "/encode", payloads(PIX_KEY), AUTH)
+        assert conn.getresponse().status == 200
+        conn.close()
+    with pytest.raises(CLIError, match=rf"^--tls-cert {key} / --tls-key {cert}: cannot load"):
+        codec_cli._ssl_context(key, cert)  # swapped
