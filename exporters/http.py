@@ -5,7 +5,9 @@ gain from an async server. With a web config the endpoint speaks TLS (handshake 
 own thread, so one slow client cannot hold the accept loop) and asks for basic auth on every path
 but ``/healthz`` (a liveness probe carries no credentials, and "the HTTP server runs" is no
 secret). At most :data:`MAX_CONCURRENT_REQUESTS` connections are served at once; more are closed
-at once rather than each getting a thread. The ``Server`` header names the exporter only.
+at once rather than each getting a thread. The ``Server`` header names the exporter only; the
+web config's ``http_server_config.headers`` go on every response. Each new connection gets the
+certificate on disk at that moment (:mod:`exporters.servingtls` reloads it when it changes).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class MetricsServer(ThreadingHTTPServer):
 
     @property
     def scheme(self) -> str:
-        return "https" if self.web.ssl_context else "http"
+        return "https" if self.web.tls is not None else "http"
 
     @property
     def url(self) -> str:
@@ -68,10 +70,9 @@ class MetricsServer(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = super().get_request()
-        if self.web.ssl_context is not None:
-            sock = self.web.ssl_context.wrap_socket(
-                sock, server_side=True, do_handshake_on_connect=False
-            )
+        context = self.web.ssl_context  # the certificate on disk now, renewed or not
+        if context is not None:
+            sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -112,6 +113,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def end_headers(self) -> None:
+        for name, value in self.server.web.headers.items():  # http_server_config.headers
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]

@@ -222,7 +222,8 @@ class DemoStack:
         say("Try:")
         say(f"  dictobs claim status --temporal-address {temporal} --claim-id {claim_id}")
         say(f"  dictobs claim decide --temporal-address {temporal} --claim-id {claim_id} --confirm")
-        say(f"  dictobs bridge-sim stats --address {self.env['BRIDGE_ADDRESS']}")
+        bridge = self.env["BRIDGE_ADDRESS"]  # the demo's simulator serves plaintext
+        say(f"  BRIDGE_PLAINTEXT=true dictobs bridge-sim stats --address {bridge}")
 
     @property
     def alertmanager_address(self) -> str:

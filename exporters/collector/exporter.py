@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 
 from core import __version__
@@ -33,10 +33,14 @@ class ExporterCollector:
         dict_exporter_serving_certificate_expiry_timestamp_seconds 1.7722e+09   (with TLS)
 
     ``time() - dict_exporter_last_success_timestamp_seconds`` is how stale the other values are.
+    ``serving_cert_expiry`` is asked at every scrape, so a renewed certificate shows at once.
     """
 
     def __init__(
-        self, state: StateSource, calls: CallStats, serving_cert_expiry: float | None = None
+        self,
+        state: StateSource,
+        calls: CallStats,
+        serving_cert_expiry: Callable[[], float | None] = lambda: None,
     ) -> None:
         self.state, self.calls = state, calls
         self.serving_cert_expiry = serving_cert_expiry
@@ -70,7 +74,8 @@ class ExporterCollector:
         info = family(cat.EXPORTER_BUILD_INFO)
         info.add_metric(list(self.build), 1.0)
         yield info
-        if self.serving_cert_expiry is not None:
+        not_after = self.serving_cert_expiry()
+        if not_after is not None:
             expiry = family(cat.EXPORTER_SERVING_CERT_EXPIRY)
-            expiry.add_metric([], self.serving_cert_expiry)
+            expiry.add_metric([], not_after)
             yield expiry
