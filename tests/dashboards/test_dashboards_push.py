@@ -2,64 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
-import logging
 
 import pytest
-from grafana_double import EDITOR, VIEWER, GrafanaDouble
+from push_fixtures import PASSWORD, TOKEN, VIEWER_TOKEN, env, grafana, run
 
 from core import __version__
-from core.errors import CLIError
-from dashboards import build, cli
+from dashboards import build
 from dashboards.grafana_api import Grafana
 from stack.ports import free_port
 
-TOKEN = "glsa_editor-Secret-7f3a9c"
-VIEWER_TOKEN = "glsa_viewer-Secret-1b2c3d"
-PASSWORD = "pw-Secret-42"
+__all__ = ["env", "grafana", "run"]  # fixtures
+
 FOLDER_UID = build.folder_uid(build.FOLDER)
-
-
-@pytest.fixture
-def grafana():
-    double = GrafanaDouble(
-        tokens={TOKEN: EDITOR, VIEWER_TOKEN: VIEWER}, users={("admin", PASSWORD): EDITOR}
-    )
-    with double:
-        yield double
-
-
-@pytest.fixture
-def env(monkeypatch, grafana):
-    for name in ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GRAFANA_URL", grafana.url)
-    monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
-    return monkeypatch
-
-
-@pytest.fixture
-def run(tmp_path, capsys, caplog):
-    """Run ``dictobs dashboards ARGS`` in-process: (exit status, stdout + stderr)."""
-    caplog.set_level(logging.DEBUG)
-    seen: list[str] = []
-
-    def _run(*argv: str) -> tuple[int, str]:
-        parser = argparse.ArgumentParser(prog="dictobs")
-        cli.register(parser.add_subparsers(dest="command", required=True))
-        args = parser.parse_args(["dashboards", *argv, "--out", str(tmp_path / "out")])
-        try:
-            status = args.func(args)
-        except CLIError as err:
-            print(f"dictobs: error: {err}")
-            status = err.status
-        captured = capsys.readouterr()
-        seen.append(captured.out + captured.err + caplog.text)
-        return status, captured.out + captured.err
-
-    _run.seen = seen  # type: ignore[attr-defined]
-    return _run
 
 
 def _edited_models(monkeypatch, uid: str, **changes):
@@ -195,7 +150,7 @@ def test_folder_created_meanwhile_409_is_used(env, run, grafana):
 
 
 def test_folder_deleted_during_the_push_404(env, run, grafana):
-    grafana.state.after_get = lambda uid: grafana.state.folders.clear()
+    grafana.state.before_save = lambda uid: grafana.state.folders.clear()
     status, out = run("push")
     assert status == 1
     assert "cannot find folder" in out and "run the push again" in out
