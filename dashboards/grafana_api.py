@@ -356,6 +356,14 @@ def _transport_error(where: str, reason: object, timeout: float) -> GrafanaError
     refused = isinstance(reason, ssl.SSLError) and any(
         name in str(reason).upper() for name in _CLIENT_CERT_REFUSED
     )
+    # A server that wants a client certificate may close the connection instead of saying so.
+    closed = isinstance(reason, ssl.SSLEOFError | ConnectionResetError) and "https://" in where
+    if closed:
+        return GrafanaSetupError(
+            f"{where} closed the TLS connection ({reason}): when it requires a client "
+            "certificate, set GRAFANA_TLS_CERT and GRAFANA_TLS_KEY to one signed by a CA it "
+            "trusts; otherwise check GRAFANA_URL and Grafana's logs"
+        )
     if refused:
         return GrafanaSetupError(
             f"{where} refused the TLS connection for want of a client certificate it trusts "
