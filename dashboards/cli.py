@@ -148,10 +148,19 @@ def _push(args: argparse.Namespace) -> int:
 def _grafana(grafana_settings: settings.GrafanaSettings, timeout: float) -> Grafana | None:
     """The client, or None when GRAFANA_URL is unset; a setting it cannot use fails here,
     before anything is written."""
-    from dashboards.grafana_api import Grafana, GrafanaError, tls_context
+    from dashboards.grafana_api import Grafana, GrafanaError, redact, tls_context
 
     if grafana_settings.url is None:
         return None
+    tls_set = (
+        grafana_settings.tls_ca or grafana_settings.tls_cert or grafana_settings.tls_skip_verify
+    )
+    if tls_set and not grafana_settings.url.lower().startswith("https://"):
+        raise CLIError(
+            f"GRAFANA_URL={redact(grafana_settings.url)} is not https, so the GRAFANA_TLS_* "
+            "settings would be ignored: use https:// or unset them",
+            status=2,
+        )
     tls = tls_context(
         grafana_settings.tls_ca,
         grafana_settings.tls_cert,

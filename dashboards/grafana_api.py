@@ -39,7 +39,7 @@ BACKOFF = 0.5  # seconds before the second try; doubled for each further one
 MAX_WAIT = 30.0  # the longest Retry-After honoured; longer ones fail the push at once
 RETRIED_READ = frozenset({429, 500, 502, 503, 504})
 RETRIED_WRITE = frozenset({429, 502, 503, 504})  # the request was not carried out
-IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PUT"})
+IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})  # a PUT names the version it read
 sleep = time.sleep  # tests replace it to record the waits instead of waiting
 
 

@@ -281,3 +281,13 @@ def test_secrets_never_reach_output_or_logs(mtls, pki, run, monkeypatch):
     for text in run.seen:
         for secret in (TOKEN, PASSWORD, "wrong-Secret-pw", key_body, "PRIVATE KEY"):
             assert secret not in text
+
+
+def test_tls_settings_with_a_plain_http_url_fail(pki, run, monkeypatch, tmp_path):
+    with GrafanaDouble(tokens={TOKEN: EDITOR}) as plain:
+        _point(monkeypatch, plain)
+        monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"].issued.cert))
+        status, out = run("push")
+        _one_line_exit_2(status, out)
+        assert "is not https" in out and "GRAFANA_TLS_" in out
+        assert plain.state.requests == []
