@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 
 import pytest
 from grafana_double import EDITOR, LEGACY, VIEWER, GrafanaDouble
 
 from core.errors import CLIError
-from dashboards import cli
+from dashboards import build, cli
 
 TOKEN = "glsa_editor-Secret-7f3a9c"
 VIEWER_TOKEN = "glsa_viewer-Secret-1b2c3d"
@@ -69,3 +70,17 @@ def run(tmp_path, capsys, caplog):
 
     _run.seen = seen  # type: ignore[attr-defined]
     return _run
+
+
+def edited_models(monkeypatch, uid: str, **changes):
+    """Make the generator produce dashboard ``uid`` with ``changes``."""
+    real = build.models()
+
+    def models():
+        out = copy.deepcopy(real)
+        for model in out:
+            if model["uid"] == uid:
+                model.update(changes)
+        return out
+
+    monkeypatch.setattr(build, "models", models)

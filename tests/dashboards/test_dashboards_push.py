@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
-from push_fixtures import PASSWORD, TOKEN, VIEWER_TOKEN, env, grafana, run
+from push_fixtures import PASSWORD, TOKEN, VIEWER_TOKEN, edited_models, env, grafana, run
 
 from core import __version__
 from dashboards import build
@@ -15,20 +13,6 @@ from stack.ports import free_port
 __all__ = ["env", "grafana", "run"]  # fixtures
 
 FOLDER_UID = build.folder_uid(build.FOLDER)
-
-
-def _edited_models(monkeypatch, uid: str, **changes):
-    """Make the generator produce a changed dashboard ``uid``."""
-    real = build.models()
-
-    def models():
-        out = copy.deepcopy(real)
-        for model in out:
-            if model["uid"] == uid:
-                model.update(changes)
-        return out
-
-    monkeypatch.setattr(build, "models", models)
 
 
 def test_push_creates_folder_and_dashboards_and_prints_their_urls(env, run, grafana):
@@ -41,57 +25,6 @@ def test_push_creates_folder_and_dashboards_and_prints_their_urls(env, run, graf
         assert __version__ in stored.message
         assert f"{grafana.url}/d/{uid}/" in out
     assert "5 created" in out
-
-
-def test_second_push_changes_nothing(env, run, grafana):
-    assert run("push")[0] == 0
-    saves = len(grafana.writes())
-    status, out = run("push")
-    assert status == 0, out
-    assert "0 created, 0 changed, 5 unchanged" in out
-    assert len(grafana.writes()) == saves
-    assert all(s.dashboard["version"] == 1 for s in grafana.state.dashboards.values())
-
-
-def test_changed_dashboard_is_updated_to_a_new_version(env, run, grafana):
-    assert run("push")[0] == 0
-    _edited_models(env, "dict-slos", description="a new description")
-    status, out = run("push")
-    assert status == 0, out
-    assert "1 changed" in out
-    assert grafana.version("dict-slos") == 2
-    assert grafana.state.dashboards["dict-slos"].dashboard["description"] == "a new description"
-
-
-def test_edit_in_grafana_stops_the_push_until_forced(env, run, grafana):
-    assert run("push")[0] == 0
-    grafana.edit("dict-worker-sdk")
-    status, out = run("push")
-    assert status == 1
-    assert "edited in Grafana" in out and "--force" in out
-    assert (
-        grafana.state.dashboards["dict-worker-sdk"]
-        .dashboard["description"]
-        .startswith("edited by hand")
-    )
-    status, out = run("push", "--force")
-    assert status == 0, out
-    assert grafana.version("dict-worker-sdk") == 3
-    assert (
-        "edited by hand" not in grafana.state.dashboards["dict-worker-sdk"].dashboard["description"]
-    )
-
-
-def test_concurrent_edit_is_refused_by_grafana_version_check(env, run, grafana):
-    assert run("push")[0] == 0
-    _edited_models(env, "dict-task-queues", description="new")
-    # Someone saves in Grafana between our read and our write: Grafana answers 412.
-    grafana.state.after_get = lambda uid: grafana.edit(uid) if uid == "dict-task-queues" else None
-    status, out = run("push")
-    assert status == 1
-    assert "edited in Grafana" in out and "--force" in out
-    assert ("POST", "/api/dashboards/db") in grafana.writes()
-    assert grafana.version("dict-task-queues") == 2  # the hand edit, not ours
 
 
 def test_provisioned_dashboard_is_reported_as_managed_by_files(env, run, grafana):
@@ -181,7 +114,7 @@ def test_dry_run_reports_created_changed_unchanged_and_writes_nothing(env, run, 
     assert run("push")[0] == 0
     del grafana.state.dashboards["dict-claims-overview"]
     grafana.edit("dict-slos")
-    _edited_models(env, "dict-worker-sdk", description="new")
+    edited_models(env, "dict-worker-sdk", description="new")
     saves = len(grafana.writes())
     versions = {uid: grafana.version(uid) for uid in grafana.state.dashboards}
     status, out = run("push", "--dry-run")

@@ -4,11 +4,9 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from grafana_double import LEGACY, V1, V1BETA1, GrafanaDouble
-from push_fixtures import TOKEN, env, grafana, run
+from push_fixtures import TOKEN, edited_models, env, grafana, run
 
 from dashboards import build, grafana_api
 from dashboards.render import TAG
@@ -17,19 +15,6 @@ __all__ = ["env", "grafana", "run"]  # fixtures
 
 APIS = [LEGACY, V1BETA1, V1]
 FOLDER_UID = build.folder_uid(build.FOLDER)
-
-
-def _edited_models(monkeypatch, uid: str, **changes):
-    real = build.models()
-
-    def models():
-        out = copy.deepcopy(real)
-        for model in out:
-            if model["uid"] == uid:
-                model.update(changes)
-        return out
-
-    monkeypatch.setattr(build, "models", models)
 
 
 def _dashboard_writes(grafana):
@@ -66,7 +51,7 @@ def test_push_uses_the_api_the_server_offers_and_a_second_push_changes_nothing(e
 @pytest.mark.parametrize("grafana", APIS, indirect=True)
 def test_a_changed_dashboard_is_updated_with_the_version_it_read(env, run, grafana):
     assert run("push")[0] == 0
-    _edited_models(env, "dict-slos", description="a new description")
+    edited_models(env, "dict-slos", description="a new description")
     status, out = run("push")
     assert status == 0, out
     assert "1 changed" in out
@@ -81,7 +66,7 @@ def test_a_changed_dashboard_is_updated_with_the_version_it_read(env, run, grafa
 def test_an_edit_in_grafana_stops_the_push_before_any_write(env, run, grafana):
     assert run("push")[0] == 0
     grafana.edit("dict-temporal-server")  # the last one pushed
-    _edited_models(env, "dict-claims-overview", description="new")  # the first one
+    edited_models(env, "dict-claims-overview", description="new")  # the first one
     saves = len(grafana.writes())
     status, out = run("push")
     assert status == 1
@@ -94,14 +79,18 @@ def test_an_edit_in_grafana_stops_the_push_before_any_write(env, run, grafana):
     )
 
 
-@pytest.mark.parametrize("grafana", [V1BETA1, V1], indirect=True)
-def test_a_concurrent_edit_is_refused_by_the_resource_version(env, run, grafana):
+@pytest.mark.parametrize("grafana", APIS, indirect=True)
+def test_a_concurrent_edit_is_refused_by_grafanas_version_check(env, run, grafana):
+    """Someone saves in Grafana between our read and our write: Grafana refuses our save (412
+    version-mismatch on /api, 409 Conflict on the resource)."""
     assert run("push")[0] == 0
-    _edited_models(env, "dict-task-queues", description="new")
+    edited_models(env, "dict-task-queues", description="new")
     grafana.state.after_get = lambda uid: grafana.edit(uid) if uid == "dict-task-queues" else None
+    saves = len(grafana.writes())
     status, out = run("push")
     assert status == 1
     assert "edited in Grafana" in out and "--force" in out
+    assert len(grafana.writes()) == saves + 1  # the refused save
     assert grafana.version("dict-task-queues") == 2  # the hand edit, not ours
 
 
@@ -110,7 +99,7 @@ def test_diff_shows_what_would_change_and_dry_run_writes_nothing(env, run, grafa
     assert run("push")[0] == 0
     old = grafana.state.dashboards["dict-slos"].dashboard["description"]
     del grafana.state.dashboards["dict-claims-overview"]
-    _edited_models(env, "dict-slos", description="a new description")
+    edited_models(env, "dict-slos", description="a new description")
     saves = len(grafana.writes())
     status, out = run("push", "--diff", "--dry-run")
     assert status == 0, out

@@ -1,124 +1,30 @@
 """The push over TLS to the Grafana double: a private CA, a client certificate (mutual TLS),
 skip-verify with a warning, and one-line errors (exit 2, nothing written) for each TLS setting
-that cannot work. The certificates are made here with ``cryptography``."""
+that cannot work. The certificates are made in the test (``tests/certs.py``, with
+``cryptography``)."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import ssl
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from certs import CertificateAuthority
 from grafana_double import EDITOR, V1, GrafanaDouble
 from push_fixtures import GRAFANA_VARIABLES, PASSWORD, TOKEN, run
 
 __all__ = ["run"]  # fixture
 
 
-@dataclass(frozen=True)
-class Issued:
-    cert: Path
-    key: Path
-
-
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _write(tmp: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> Issued:
-    cert_path, key_path = tmp / f"{stem}.crt", tmp / f"{stem}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return Issued(cert_path, key_path)
-
-
-_CA_USAGE = x509.KeyUsage(
-    digital_signature=True, content_commitment=False, key_encipherment=False,
-    data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-    encipher_only=False, decipher_only=False,
-)  # fmt: skip
-
-
-_CA_USAGE = x509.KeyUsage(
-    digital_signature=True, content_commitment=False, key_encipherment=False,
-    data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-    encipher_only=False, decipher_only=False,
-)  # fmt: skip
-
-
-class CA:
-    """A certificate authority that issues server and client certificates."""
-
-    def __init__(self, tmp: Path, name: str) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.UTC)
-        self.name = _name(name)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(self.name)
-            .issuer_name(self.name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(_CA_USAGE, critical=True)
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
-            )
-            .sign(self.key, hashes.SHA256())
-        )
-        self.issued = _write(tmp, name, self.cert, self.key)
-        self.tmp = tmp
-
-    def issue(self, stem: str, *, server: bool) -> Issued:
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.UTC)
-        usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(_name(stem))
-            .issuer_name(self.name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
-                critical=False,
-            )
-        )
-        if server:
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False,
-            )
-        return _write(self.tmp, stem, builder.sign(self.key, hashes.SHA256()), key)
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pki")
-    ca, other = CA(tmp, "grafana-ca"), CA(tmp, "other-ca")
+    ca = CertificateAuthority.create(tmp, "grafana-ca")
+    other = CertificateAuthority.create(tmp, "other-ca")
     return {
-        "ca": ca,
-        "server": ca.issue("grafana", server=True),
-        "client": ca.issue("dictobs", server=False),
-        "stranger": other.issue("stranger", server=False),
+        "ca": ca.path,
+        "server": ca.issue("grafana", ip="127.0.0.1"),
+        "client": ca.issue("dictobs", client=True),
+        "stranger": other.issue("stranger", client=True),
     }
 
 
@@ -126,7 +32,7 @@ def _server_context(pki, *, client_ca: bool) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(pki["server"].cert, pki["server"].key)
     if client_ca:
-        context.load_verify_locations(cafile=pki["ca"].issued.cert)
+        context.load_verify_locations(cafile=pki["ca"])
         context.verify_mode = ssl.CERT_REQUIRED
     return context
 
@@ -151,7 +57,7 @@ def https(pki, monkeypatch):
 def mtls(pki, monkeypatch):
     with _double(pki, client_ca=True) as double:
         _point(monkeypatch, double)
-        monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"].issued.cert))
+        monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"]))
         yield double
 
 
@@ -168,7 +74,7 @@ def _one_line_exit_2(status: int, out: str) -> None:
 
 
 def test_push_over_tls_with_the_private_ca(https, pki, run, monkeypatch):
-    monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"].issued.cert))
+    monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"]))
     status, out = run("push")
     assert status == 0, out
     assert https.url.startswith("https://")
@@ -223,7 +129,7 @@ def test_tls_settings_that_cannot_work_fail_before_any_request(
     https, pki, run, monkeypatch, tmp_path, variables, expected
 ):
     paths = {
-        "{ca}": pki["ca"].issued.cert,
+        "{ca}": pki["ca"],
         "{client.cert}": pki["client"].cert,
         "{stranger.key}": pki["stranger"].key,
     }
@@ -286,7 +192,7 @@ def test_secrets_never_reach_output_or_logs(mtls, pki, run, monkeypatch):
 def test_tls_settings_with_a_plain_http_url_fail(pki, run, monkeypatch, tmp_path):
     with GrafanaDouble(tokens={TOKEN: EDITOR}) as plain:
         _point(monkeypatch, plain)
-        monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"].issued.cert))
+        monkeypatch.setenv("GRAFANA_TLS_CA", str(pki["ca"]))
         status, out = run("push")
         _one_line_exit_2(status, out)
         assert "is not https" in out and "GRAFANA_TLS_" in out
