@@ -384,18 +384,19 @@ class ResourceDashboards:
 
 
 def discover(grafana: Grafana) -> Dashboards:
-    """The resource API when the server offers a version the push speaks, else the legacy API."""
+    """The resource API when the server offers a version the push speaks, else the legacy API
+    (a server before Grafana 12 answers 404 here)."""
     resp = grafana.get(f"/apis/{GROUP}")
-    if resp.status == 200 and isinstance(resp.body, dict):
-        offered = {v.get("version") for v in resp.body.get("versions") or []}
-        for version in RESOURCE_VERSIONS:
-            if version in offered:
-                return ResourceDashboards(grafana, version)
-    elif resp.status not in (404, 406):
+    if resp.status not in (200, 404, 406):
         raise GrafanaError(
             f"Grafana at {redact(grafana.base)} answered /apis/{GROUP} with {resp.status} "
             f"({resp.message}); is GRAFANA_URL the Grafana root URL?"
         )
+    group = resp.body if resp.status == 200 and isinstance(resp.body, dict) else {}
+    offered = {v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)}
+    for version in RESOURCE_VERSIONS:
+        if version in offered:
+            return ResourceDashboards(grafana, version)
     return LegacyDashboards(grafana)
 
 

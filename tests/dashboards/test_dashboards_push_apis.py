@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import grafana_double
 import pytest
 from grafana_double import LEGACY, V1, V1BETA1, GrafanaDouble
 from push_fixtures import TOKEN, edited_models, env, grafana, run
@@ -46,6 +47,18 @@ def test_push_uses_the_api_the_server_offers_and_a_second_push_changes_nothing(e
     assert status == 0, out
     assert "0 created, 0 changed, 5 unchanged" in out
     assert len(grafana.writes()) == saves
+
+
+@pytest.mark.parametrize("grafana", [V1], indirect=True)
+def test_a_server_offering_only_other_dashboard_schemas_is_pushed_through_the_legacy_api(
+    env, run, grafana, monkeypatch
+):
+    """v2 carries another dashboard schema and alpha versions are experimental: neither is used."""
+    monkeypatch.setitem(grafana_double.RESOURCE_VERSIONS, V1, ["v2", "v0alpha1"])
+    status, out = run("push")
+    assert status == 0, out
+    assert "through /api/dashboards" in out
+    assert set(_dashboard_writes(grafana)) == {("POST", "/api/dashboards/db")}
 
 
 @pytest.mark.parametrize("grafana", APIS, indirect=True)
