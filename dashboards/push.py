@@ -444,8 +444,9 @@ def prepare(grafana: Grafana, folder: str) -> Target:
     return Target(grafana, discover(grafana), titles, find_folders(grafana, titles))
 
 
-def plan_one(model: dict[str, Any], existing: Existing | None, folder: str | None = None) -> Plan:
-    """``folder``: the uid of the folder the dashboard belongs in, when it exists."""
+def plan_one(model: dict[str, Any], existing: Existing | None, folder: str | None) -> Plan:
+    """``folder``: the uid of the folder the dashboard belongs in, None while it does not exist
+    (a dashboard found elsewhere is moved into it)."""
     uid, title = model["uid"], model["title"]
     if existing is None:
         return Plan(uid, title, CREATED, after=model)
@@ -453,7 +454,7 @@ def plan_one(model: dict[str, Any], existing: Existing | None, folder: str | Non
     stamp = current.get(STAMP) or {}
     edited = stamp.get("fingerprint") != fingerprint(current)
     same = fingerprint(current) == fingerprint(model)
-    elsewhere = folder is not None and existing.folder_uid not in ("", folder)
+    elsewhere = existing.folder_uid != folder
     return Plan(
         uid,
         title,

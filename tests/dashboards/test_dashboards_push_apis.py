@@ -76,6 +76,19 @@ def test_a_changed_dashboard_is_updated_with_the_version_it_read(env, run, grafa
 
 
 @pytest.mark.parametrize("grafana", APIS, indirect=True)
+def test_a_dashboard_found_in_another_folder_is_moved_into_the_packs(env, run, grafana):
+    model = next(m for m in build.models() if m["uid"] == "dict-slos")
+    grafana.add_folder("elsewhere", "Elsewhere")
+    grafana.add_dashboard(model, "elsewhere")
+    status, out = run("push")
+    assert status == 0, out
+    assert "changed   DICT / SLOs" in out
+    assert grafana.state.dashboards["dict-slos"].folder_uid == FOLDER_UID
+    status, out = run("push")
+    assert "0 created, 0 changed, 5 unchanged" in out
+
+
+@pytest.mark.parametrize("grafana", APIS, indirect=True)
 def test_an_edit_in_grafana_stops_the_push_before_any_write(env, run, grafana):
     assert run("push")[0] == 0
     grafana.edit("dict-temporal-server")  # the last one pushed
