@@ -140,7 +140,7 @@ def _push(args: argparse.Namespace) -> int:
         raise CLIError(str(err), status=1) from None
     for r in results:
         version = f"version {r.version}" if r.version is not None else ""
-        print(f"{r.action:<9} {r.title}  {r.url}  {version}".rstrip())
+        print(f"{r.action:<9} {r.title}  {r.url or f'uid={r.uid}'}  {version}".rstrip())
     print(f"pushed to {redact(grafana.base)}, folder {args.folder!r}: {_summary(results)}")
     return 0
 

@@ -57,7 +57,8 @@ class Existing:
     """A dashboard as Grafana has it."""
 
     dashboard: dict[str, Any]
-    version: int | str | None  # legacy: the dashboard version; resources: resourceVersion
+    version: int | str | None  # what an update names: legacy version, or resourceVersion
+    revision: int | None = None  # the version Grafana shows in its history
     provisioned: bool = False
     path: str = ""  # Grafana's /d/<uid>/<slug>
     folder_uid: str = ""
@@ -68,7 +69,8 @@ class Plan:
     uid: str
     title: str
     action: str  # created, changed, unchanged, pruned
-    version: int | str | None = None  # Grafana's version now
+    version: int | str | None = None  # what an update names (legacy version, resourceVersion)
+    revision: int | None = None  # the version Grafana shows in its history
     edited: bool = False  # changed in Grafana since our last push
     provisioned: bool = False
     path: str = ""  # Grafana's /d/<uid>/<slug> of the existing dashboard
@@ -81,8 +83,8 @@ class Result:
     uid: str
     title: str
     action: str
-    url: str
-    version: int | str | None
+    url: str  # "" once pruned
+    version: int | None
 
 
 def fingerprint(model: dict[str, Any]) -> str:
@@ -196,7 +198,7 @@ class Dashboards(Protocol):
 
     def save(
         self, body: dict[str, Any], p: Plan, folder: str, force: bool
-    ) -> tuple[str, int | str | None]:
+    ) -> tuple[str, int | None]:
         """Save; the dashboard's path in Grafana and its new version."""
         ...
 
@@ -214,7 +216,7 @@ def _where(p: Plan) -> str:
 def _edited_error(p: Plan) -> PushError:
     return PushError(
         f"{_where(p)} was edited in Grafana since the last push "
-        f"(now version {p.version}); pushing would lose those edits. Move them into the "
+        f"(now version {p.revision}); pushing would lose those edits. Move them into the "
         "generator under dashboards/, or run again with --force to overwrite them"
     )
 
@@ -253,6 +255,7 @@ class LegacyDashboards:
         return Existing(
             dashboard,
             dashboard.get("version"),
+            revision=dashboard.get("version"),
             provisioned=bool(meta.get("provisioned")),
             path=str(meta.get("url", "")),
             folder_uid=str(meta.get("folderUid", "")),
@@ -260,7 +263,7 @@ class LegacyDashboards:
 
     def save(
         self, body: dict[str, Any], p: Plan, folder: str, force: bool
-    ) -> tuple[str, int | str | None]:
+    ) -> tuple[str, int | None]:
         body = {**body, "id": None, "version": p.version}
         resp = self.grafana.post(
             "/api/dashboards/db",
@@ -326,6 +329,7 @@ class ResourceDashboards:
         return Existing(
             resp.body.get("spec") or {},
             meta.get("resourceVersion"),
+            revision=meta.get("generation"),
             provisioned=bool(annotations.get(MANAGED_BY_ANNOTATION)),
             path=f"/d/{uid}",
             folder_uid=str(annotations.get(FOLDER_ANNOTATION, "")),
@@ -333,7 +337,7 @@ class ResourceDashboards:
 
     def save(
         self, body: dict[str, Any], p: Plan, folder: str, force: bool
-    ) -> tuple[str, int | str | None]:
+    ) -> tuple[str, int | None]:
         spec = {k: v for k, v in body.items() if k not in ("id", "version")}
         metadata: dict[str, Any] = {
             "name": p.uid,
@@ -460,6 +464,7 @@ def plan_one(model: dict[str, Any], existing: Existing | None, folder: str | Non
         title,
         UNCHANGED if same and not elsewhere else CHANGED,
         version=existing.version,
+        revision=existing.revision,
         edited=edited and not same,
         provisioned=existing.provisioned,
         path=existing.path,
@@ -486,6 +491,7 @@ def plan(target: Target, models: list[dict[str, Any]], *, prune: bool = False) -
                     title,
                     PRUNED,
                     version=existing.version,
+                    revision=existing.revision,
                     provisioned=existing.provisioned,
                     path=existing.path,
                     before=existing.dashboard,
@@ -529,10 +535,10 @@ def apply(target: Target, plans: list[Plan], *, force: bool = False) -> list[Res
     for p in plans:
         if p.action == UNCHANGED:
             url = grafana.base + (p.path or f"/d/{p.uid}")
-            results.append(Result(p.uid, p.title, p.action, url, p.version))
+            results.append(Result(p.uid, p.title, p.action, url, p.revision))
         elif p.action == PRUNED:
             target.dashboards.delete(p)
-            results.append(Result(p.uid, p.title, p.action, grafana.base + p.path, p.version))
+            results.append(Result(p.uid, p.title, p.action, "", p.revision))
         elif p.after is not None and folder is not None:
             body = copy.deepcopy(p.after)
             body[STAMP] = {"fingerprint": fingerprint(p.after), "pack": __version__}
