@@ -200,8 +200,8 @@ def _dry_run(grafana: Grafana, target: push.Target, plans: list[push.Plan]) -> i
         notes = []
         if p.edited:
             notes.append("edited in Grafana since the last push: needs --force")
-        if p.provisioned:
-            notes.append("provisioned from files: Grafana will refuse the save")
+        if p.provisioned and p.action in (push.CHANGED, push.PRUNED):
+            notes.append("provisioned from files: Grafana refuses the change")
         if p.action == push.PRUNED:
             notes.append("no longer generated: --prune deletes it")
         note = f"  ({'; '.join(notes)})" if notes else ""

@@ -221,14 +221,18 @@ def _edited_error(p: Plan) -> PushError:
     )
 
 
+def _provisioned_error(p: Plan, detail: str) -> PushError:
+    return PushError(
+        f"{_where(p)} is provisioned from files in Grafana ({detail}): it is managed by "
+        "file provisioning or the ConfigMap sidecar, so update those files instead "
+        "(dictobs dashboards build) or remove the provisioning before pushing"
+    )
+
+
 def _refused(p: Plan, resp: Response, folder: str) -> PushError:
     where = _where(p)
     if "provisioned" in resp.message.lower():
-        return PushError(
-            f"{where} is provisioned from files in Grafana ({resp.message}): it is managed by "
-            "file provisioning or the ConfigMap sidecar, so update those files instead "
-            "(dictobs dashboards build) or remove the provisioning before pushing"
-        )
+        return _provisioned_error(p, resp.message)
     if resp.status == 404:
         return PushError(
             f"{where}: Grafana cannot find folder uid {folder!r} ({resp.message}); it may have "
@@ -515,10 +519,15 @@ def diff(p: Plan) -> str:
 
 
 def blockers(plans: list[Plan], force: bool) -> None:
-    """Fail before the first write when a dashboard was edited in Grafana (a provisioned one
-    has no stamp: Grafana itself says why it refuses the save)."""
+    """Fail before the first write when a dashboard was edited in Grafana, or is provisioned
+    from files and would have to change (Grafana refuses to save or delete those, even with
+    ``force``)."""
     for p in plans:
-        if p.action == CHANGED and p.edited and not force and not p.provisioned:
+        if p.provisioned and p.action in (CHANGED, PRUNED):
+            raise _provisioned_error(
+                p, f"Grafana refuses to {'delete' if p.action == PRUNED else 'save'} it"
+            )
+        if p.action == CHANGED and p.edited and not force:
             raise _edited_error(p)
 
 

@@ -27,9 +27,27 @@ def test_push_creates_folder_and_dashboards_and_prints_their_urls(env, run, graf
     assert "5 created" in out
 
 
-def test_provisioned_dashboard_is_reported_as_managed_by_files(env, run, grafana):
+def test_provisioned_dashboard_is_reported_as_managed_by_files_before_any_write(env, run, grafana):
     model = next(m for m in build.models() if m["uid"] == "dict-temporal-server")
     grafana.provision({**model, "description": "older file version"})
+    for flags in ((), ("--force",)):
+        status, out = run("push", *flags)
+        assert status == 1
+        assert "provisioned from files in Grafana (Grafana refuses to save it)" in out
+        assert "dictobs dashboards build" in out
+        assert grafana.writes() == []
+
+
+def test_provisioned_dashboard_refused_by_grafana_is_reported_as_managed_by_files(
+    env, run, grafana
+):
+    """Provisioned by the time of our save: Grafana's own answer says so."""
+    model = next(m for m in build.models() if m["uid"] == "dict-temporal-server")
+    grafana.state.before_save = lambda uid: (
+        grafana.provision({**model, "description": "older file version"})
+        if uid == "dict-temporal-server"
+        else None
+    )
     status, out = run("push")
     assert status == 1
     assert "provisioned" in out and "Cannot save provisioned dashboard" in out
