@@ -104,12 +104,12 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from dashboards import build, push
+    from dashboards import build, grafana_folders, push
     from dashboards.grafana_api import GrafanaError, GrafanaSetupError, redact
 
     try:
         grafana_settings = settings.load().grafana
-        push.folder_path(args.folder)
+        grafana_folders.folder_path(args.folder)
         grafana = _grafana(grafana_settings, args.timeout)
     except (GrafanaSetupError, SettingsError) as err:
         raise CLIError(str(err), status=2) from None

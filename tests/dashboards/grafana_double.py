@@ -70,7 +70,10 @@ RESOURCE_VERSIONS = {
     V1BETA1: ["v1beta1", "v0alpha1", "v2alpha1"],
     V1: ["v1", "v2", "v1beta1", "v0alpha1"],
 }
+# The versions of folder.grafana.app each server offers.
+FOLDER_VERSIONS = {LEGACY: [], V1BETA1: ["v1beta1"], V1: ["v1", "v1beta1"]}
 GROUP = "dashboard.grafana.app"
+FOLDER_GROUP = "folder.grafana.app"
 FOLDER_ANNOTATION = "grafana.app/folder"
 
 
@@ -223,6 +226,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, _errutil(401, "User not a member of the organization", "org.notMember"))
             return
         query = urllib.parse.parse_qs(url.query)
+        if url.path.startswith(f"/apis/{FOLDER_GROUP}"):
+            self._route_folders(method, url.path, query, role)
+            return
         if url.path.startswith("/apis/"):
             self._route_resources(method, url.path, query, role)
             return
@@ -545,6 +551,112 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._status(405, "MethodNotAllowed", f"{method} is not supported here")
 
+    def _route_folders(
+        self, method: str, path: str, query: dict[str, list[str]], role: str
+    ) -> None:
+        state = self.server.state
+        versions = FOLDER_VERSIONS[state.api]
+        if not versions:
+            self._send(404, {"message": "Not found"})
+            return
+        if method == "GET" and path.rstrip("/") == f"/apis/{FOLDER_GROUP}":
+            listed = [{"groupVersion": f"{FOLDER_GROUP}/{v}", "version": v} for v in versions]
+            self._send(
+                200,
+                {"kind": "APIGroup", "apiVersion": "v1", "name": FOLDER_GROUP,
+                 "versions": listed, "preferredVersion": listed[0]},
+            )  # fmt: skip
+            return
+        m = re.fullmatch(
+            rf"/apis/{re.escape(FOLDER_GROUP)}/([^/]+)/namespaces/([^/]+)/folders(?:/([^/]+))?",
+            path,
+        )
+        if m is None or m.group(1) not in versions:
+            self._status(404, "NotFound", "the server could not find the requested resource")
+            return
+        version, namespace, name = m.group(1), m.group(2), m.group(3)
+        if namespace != state.namespace:
+            self._status(
+                403, "Forbidden", f"folders.{FOLDER_GROUP} is forbidden: namespace mismatch"
+            )
+            return
+        if method == "POST" and role != EDITOR:
+            self._status(403, "Forbidden", f"folders.{FOLDER_GROUP} is forbidden: folders:create")
+            return
+        with state.lock:
+            if method == "GET" and name is None:
+                limit = int((query.get("limit") or ["500"])[0])
+                start = int(base64.b64decode((query.get("continue") or ["MA=="])[0]) or 0)
+                uids = sorted(state.folders)
+                items = [self._folder(version, u) for u in uids[start : start + limit]]
+                metadata: dict[str, Any] = {}
+                if start + limit < len(uids):
+                    metadata["continue"] = base64.b64encode(str(start + limit).encode()).decode()
+                answer: tuple[int, Any] = (
+                    200,
+                    {"kind": "FolderList", "apiVersion": f"{FOLDER_GROUP}/{version}",
+                     "metadata": metadata, "items": items},
+                )  # fmt: skip
+            elif method == "GET" and name is not None:
+                uid = urllib.parse.unquote(name)
+                answer = (
+                    (200, self._folder(version, uid))
+                    if uid in state.folders
+                    else (404, _k8s_status(404, "NotFound", f'folders "{uid}" not found'))
+                )
+            elif method == "POST" and name is None:
+                answer = self._create_folder_resource(version)
+            else:
+                answer = (405, _k8s_status(405, "MethodNotAllowed", f"{method} is not supported"))
+        self._send(*answer)
+
+    def _folder(self, version: str, uid: str) -> dict[str, Any]:
+        folder = self.server.state.folders[uid]
+        annotations = {"grafana.app/createdBy": "service-account:double"}
+        if folder.get("parentUid"):
+            annotations[FOLDER_ANNOTATION] = folder["parentUid"]
+        return {
+            "kind": "Folder",
+            "apiVersion": f"{FOLDER_GROUP}/{version}",
+            "metadata": {
+                "name": uid,
+                "namespace": self.server.state.namespace,
+                "uid": f"k8s-{uid}",
+                "resourceVersion": str(folder["version"]),
+                "creationTimestamp": "2026-01-01T00:00:00Z",
+                "labels": {"grafana.app/deprecatedInternalID": str(folder["id"])},
+                "annotations": annotations,
+            },
+            "spec": {"title": folder["title"]},
+        }
+
+    def _create_folder_resource(self, version: str) -> tuple[int, Any]:
+        state = self.server.state
+        body = self._body()
+        metadata = (body or {}).get("metadata") or {}
+        uid = str(metadata.get("name") or "")
+        title = str(((body or {}).get("spec") or {}).get("title") or "")
+        parent = str((metadata.get("annotations") or {}).get(FOLDER_ANNOTATION) or "")
+        if not uid or not title:
+            return 400, _k8s_status(400, "BadRequest", "metadata.name and spec.title are required")
+        if parent and parent not in state.folders:
+            return 400, _k8s_status(400, "BadRequest", f"parent folder {parent} not found")
+        if state.before_create_folder is not None:
+            state.before_create_folder()
+        if uid in state.folders:
+            return 409, _k8s_status(
+                409, "AlreadyExists", f'folders.{FOLDER_GROUP} "{uid}" already exists'
+            )
+        state.folders[uid] = {
+            "id": state.new_id(),
+            "uid": uid,
+            "title": title,
+            "url": f"/dashboards/f/{uid}/{_slug(title)}",
+            "version": 1,
+            **({"parentUid": parent} if parent else {}),
+        }
+        return 201, self._folder(version, uid)
+
     def _resource(self, version: str, name: str, stored: Stored) -> dict[str, Any]:
         state = self.server.state
         annotations = {
@@ -679,6 +791,11 @@ class _Handler(BaseHTTPRequestHandler):
              "details": {"name": name, "group": GROUP, "kind": "dashboards",
                          "uid": f"k8s-{name}"}},
         )  # fmt: skip
+
+
+def _k8s_status(code: int, reason: str, message: str) -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}  # fmt: skip
 
 
 def _errutil(status: int, message: str, message_id: str) -> dict[str, Any]:

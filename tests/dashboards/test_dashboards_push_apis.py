@@ -29,12 +29,15 @@ def test_push_uses_the_api_the_server_offers_and_a_second_push_changes_nothing(e
     assert "5 created" in out
     api = grafana.state.api
     writes = _dashboard_writes(grafana)
+    folders = [w for w in grafana.writes() if w[1].endswith("/folders")]
     if api == LEGACY:
         assert set(writes) == {("POST", "/api/dashboards/db")}
+        assert folders == [("POST", "/api/folders")]
         assert "through /api/dashboards" in out
     else:
         base = f"/apis/dashboard.grafana.app/{api}/namespaces/default/dashboards"
         assert set(writes) == {("POST", base)}
+        assert folders == [("POST", f"/apis/folder.grafana.app/{api}/namespaces/default/folders")]
         assert f"through dashboard.grafana.app/{api} (namespace default)" in out
     for uid, stored in grafana.state.dashboards.items():
         assert stored.folder_uid == FOLDER_UID
