@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -333,6 +333,35 @@ class Grafana:
 
     def post(self, path: str, body: Any) -> Response:
         return self.request("POST", path, body)
+
+    def resource_version(self, group: str, wanted: tuple[str, ...]) -> str | None:
+        """The first of ``wanted`` that the server offers of the resource API ``group``
+        (``GET /apis/<group>`` lists them); None when it offers none of them, as a server before
+        Grafana 12 does (it answers 404)."""
+        resp = self.get(f"/apis/{group}")
+        if resp.status not in (200, 404, 406):
+            raise GrafanaError(
+                f"Grafana at {redact(self.base)} answered /apis/{group} with {resp.status} "
+                f"({resp.message}); is GRAFANA_URL the Grafana root URL?"
+            )
+        found = resp.body if resp.status == 200 and isinstance(resp.body, dict) else {}
+        offered = {v.get("version") for v in found.get("versions") or [] if isinstance(v, dict)}
+        return next((v for v in wanted if v in offered), None)
+
+    def items(self, path: str, page: int = 500) -> Iterator[dict[str, Any]]:
+        """Every item of the resource list at ``path``, page by page (``metadata.continue``)."""
+        token = ""
+        while True:
+            query = {"limit": str(page), **({"continue": token} if token else {})}
+            resp = self.get(f"{path}?{urllib.parse.urlencode(query)}")
+            if resp.status != 200 or not isinstance(resp.body, dict):
+                raise GrafanaError(
+                    f"listing {path} failed ({resp.status}: {resp.message}); check Grafana's logs"
+                )
+            yield from resp.body.get("items") or []
+            token = str((resp.body.get("metadata") or {}).get("continue") or "")
+            if not token:
+                return
 
     def put(self, path: str, body: Any) -> Response:
         return self.request("PUT", path, body)

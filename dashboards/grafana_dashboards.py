@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core import __version__
-from dashboards.grafana_api import Grafana, GrafanaError, Response, redact
+from dashboards.grafana_api import Grafana, GrafanaError, Response
 from dashboards.render import TAG
 
 CREATED, CHANGED, UNCHANGED, PRUNED = "created", "changed", "unchanged", "pruned"
@@ -245,20 +245,11 @@ class ResourceDashboards:
 
     def in_folder(self, folder: str) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
-        token = ""
-        for _ in range(1000):
-            query = {"limit": str(PAGE), **({"continue": token} if token else {})}
-            resp = self.grafana.get(f"{self.base}?{urllib.parse.urlencode(query)}")
-            if resp.status != 200 or not isinstance(resp.body, dict):
-                raise PushError(f"listing the folder's dashboards failed ({resp.message})")
-            for item in resp.body.get("items") or []:
-                meta, spec = item.get("metadata", {}), item.get("spec") or {}
-                in_folder = (meta.get("annotations") or {}).get(FOLDER_ANNOTATION) == folder
-                if in_folder and TAG in (spec.get("tags") or []):
-                    found.append((str(meta["name"]), str(spec.get("title", ""))))
-            token = str((resp.body.get("metadata") or {}).get("continue") or "")
-            if not token:
-                break
+        for item in self.grafana.items(self.base, PAGE):
+            meta, spec = item.get("metadata", {}), item.get("spec") or {}
+            in_folder = (meta.get("annotations") or {}).get(FOLDER_ANNOTATION) == folder
+            if in_folder and TAG in (spec.get("tags") or []):
+                found.append((str(meta["name"]), str(spec.get("title", ""))))
         return found
 
     def delete(self, p: Plan) -> None:
@@ -268,17 +259,6 @@ class ResourceDashboards:
 
 
 def discover(grafana: Grafana) -> Dashboards:
-    """The resource API when the server offers a version the push speaks, else the legacy API
-    (a server before Grafana 12 answers 404 here)."""
-    resp = grafana.get(f"/apis/{GROUP}")
-    if resp.status not in (200, 404, 406):
-        raise GrafanaError(
-            f"Grafana at {redact(grafana.base)} answered /apis/{GROUP} with {resp.status} "
-            f"({resp.message}); is GRAFANA_URL the Grafana root URL?"
-        )
-    group = resp.body if resp.status == 200 and isinstance(resp.body, dict) else {}
-    offered = {v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)}
-    for version in RESOURCE_VERSIONS:
-        if version in offered:
-            return ResourceDashboards(grafana, version)
-    return LegacyDashboards(grafana)
+    """The resource API when the server offers a version the push speaks, else the legacy API."""
+    version = grafana.resource_version(GROUP, RESOURCE_VERSIONS)
+    return LegacyDashboards(grafana) if version is None else ResourceDashboards(grafana, version)

@@ -74,6 +74,13 @@ def _failed(what: str, resp: Response) -> GrafanaError:
     return GrafanaError(f"{what} failed ({resp.status}: {resp.message})")
 
 
+def _exists(grafana: Grafana, path: str, uid: str) -> bool:
+    resp = grafana.get(path)
+    if resp.status not in (200, 404):
+        raise _failed(f"reading folder {uid!r}", resp)
+    return resp.status == 200
+
+
 class LegacyFolders:
     """``/api/folders``: every Grafana (deprecated from Grafana 13)."""
 
@@ -81,10 +88,7 @@ class LegacyFolders:
         self.grafana = grafana
 
     def exists(self, uid: str) -> bool:
-        resp = self.grafana.get(f"/api/folders/{urllib.parse.quote(uid)}")
-        if resp.status not in (200, 404):
-            raise _failed(f"reading folder {uid!r}", resp)
-        return resp.status == 200
+        return _exists(self.grafana, f"/api/folders/{urllib.parse.quote(uid)}", uid)
 
     def titled(self, title: str, parent: str | None) -> str | None:
         query = {"limit": "1000", **({"parentUid": parent} if parent else {})}
@@ -107,26 +111,14 @@ class ResourceFolders:
         self.base = f"/apis/{GROUP}/{version}/namespaces/{grafana.namespace}/folders"
 
     def exists(self, uid: str) -> bool:
-        resp = self.grafana.get(f"{self.base}/{urllib.parse.quote(uid)}")
-        if resp.status not in (200, 404):
-            raise _failed(f"reading folder {uid!r}", resp)
-        return resp.status == 200
+        return _exists(self.grafana, f"{self.base}/{urllib.parse.quote(uid)}", uid)
 
     def titled(self, title: str, parent: str | None) -> str | None:
-        token = ""
-        for _ in range(1000):
-            query = {"limit": str(PAGE), **({"continue": token} if token else {})}
-            resp = self.grafana.get(f"{self.base}?{urllib.parse.urlencode(query)}")
-            if resp.status != 200 or not isinstance(resp.body, dict):
-                raise _failed("listing folders", resp)
-            for item in resp.body.get("items") or []:
-                meta = item.get("metadata") or {}
-                above = (meta.get("annotations") or {}).get(PARENT_ANNOTATION) or None
-                if above == parent and (item.get("spec") or {}).get("title") == title:
-                    return str(meta["name"])
-            token = str((resp.body.get("metadata") or {}).get("continue") or "")
-            if not token:
-                break
+        for item in self.grafana.items(self.base, PAGE):
+            meta = item.get("metadata") or {}
+            above = (meta.get("annotations") or {}).get(PARENT_ANNOTATION) or None
+            if above == parent and (item.get("spec") or {}).get("title") == title:
+                return str(meta["name"])
         return None
 
     def create(self, uid: str, title: str, parent: str | None) -> Response:
@@ -142,13 +134,8 @@ class ResourceFolders:
 
 def discover(grafana: Grafana) -> Folders:
     """Folders as resources when the server offers them, else ``/api/folders``."""
-    resp = grafana.get(f"/apis/{GROUP}")
-    group = resp.body if resp.status == 200 and isinstance(resp.body, dict) else {}
-    offered = {v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)}
-    for version in RESOURCE_VERSIONS:
-        if version in offered:
-            return ResourceFolders(grafana, version)
-    return LegacyFolders(grafana)
+    version = grafana.resource_version(GROUP, RESOURCE_VERSIONS)
+    return LegacyFolders(grafana) if version is None else ResourceFolders(grafana, version)
 
 
 def _find(folders: Folders, title: str, uid: str, parent: str | None) -> str | None:

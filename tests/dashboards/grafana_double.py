@@ -491,37 +491,44 @@ class _Handler(BaseHTTPRequestHandler):
              "message": message, "reason": reason, "details": details, "code": code},
         )  # fmt: skip
 
+    def _resource_route(
+        self, method: str, path: str, group: str, resource: str, offered: dict[str, list[str]]
+    ) -> tuple[str, str | None] | None:
+        """(version, name or None) of a request for ``resource`` in ``group``; None once
+        answered: the group's discovery, a 404 for what this server does not serve (every
+        ``/apis`` path on a legacy server, the v2 schema), a 403 for another organisation's
+        namespace."""
+        versions = offered[self.server.state.api]
+        if not versions:
+            self._send(404, {"message": "Not found"})
+            return None
+        if method == "GET" and path.rstrip("/") == f"/apis/{group}":
+            self._send(200, _api_group(group, versions))
+            return None
+        m = re.fullmatch(
+            rf"/apis/{re.escape(group)}/([^/]+)/namespaces/([^/]+)/{resource}(?:/([^/]+))?", path
+        )
+        if m is None or m.group(1) not in versions or m.group(1).startswith("v2"):
+            self._status(404, "NotFound", "the server could not find the requested resource")
+            return None
+        version, namespace, name = m.group(1), m.group(2), m.group(3)
+        if namespace != self.server.state.namespace:
+            self._status(
+                403,
+                "Forbidden",
+                f'{resource}.{group} is forbidden: namespace mismatch "{namespace}"',
+            )
+            return None
+        return version, urllib.parse.unquote(name) if name else None
+
     def _route_resources(
         self, method: str, path: str, query: dict[str, list[str]], role: str
     ) -> None:
         state = self.server.state
-        versions = RESOURCE_VERSIONS[state.api]
-        if not versions:
-            self._send(404, {"message": "Not found"})
+        route = self._resource_route(method, path, GROUP, "dashboards", RESOURCE_VERSIONS)
+        if route is None:
             return
-        if method == "GET" and path.rstrip("/") == f"/apis/{GROUP}":
-            listed = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in versions]
-            self._send(
-                200,
-                {"kind": "APIGroup", "apiVersion": "v1", "name": GROUP, "versions": listed,
-                 "preferredVersion": listed[0]},
-            )  # fmt: skip
-            return
-        m = re.fullmatch(
-            rf"/apis/{re.escape(GROUP)}/([^/]+)/namespaces/([^/]+)/dashboards(?:/([^/]+))?", path
-        )
-        if m is None or m.group(1) not in versions or m.group(1).startswith("v2"):
-            self._status(404, "NotFound", "the server could not find the requested resource")
-            return
-        version, namespace, name = m.group(1), m.group(2), m.group(3)
-        if namespace != state.namespace:
-            self._status(
-                403,
-                "Forbidden",
-                f'dashboards.{GROUP} is forbidden: namespace mismatch "{namespace}"',
-            )
-            return
-        name = urllib.parse.unquote(name) if name else None
+        version, name = route
         writes = {
             "POST": "dashboards:create",
             "PUT": "dashboards:write",
@@ -555,31 +562,10 @@ class _Handler(BaseHTTPRequestHandler):
         self, method: str, path: str, query: dict[str, list[str]], role: str
     ) -> None:
         state = self.server.state
-        versions = FOLDER_VERSIONS[state.api]
-        if not versions:
-            self._send(404, {"message": "Not found"})
+        route = self._resource_route(method, path, FOLDER_GROUP, "folders", FOLDER_VERSIONS)
+        if route is None:
             return
-        if method == "GET" and path.rstrip("/") == f"/apis/{FOLDER_GROUP}":
-            listed = [{"groupVersion": f"{FOLDER_GROUP}/{v}", "version": v} for v in versions]
-            self._send(
-                200,
-                {"kind": "APIGroup", "apiVersion": "v1", "name": FOLDER_GROUP,
-                 "versions": listed, "preferredVersion": listed[0]},
-            )  # fmt: skip
-            return
-        m = re.fullmatch(
-            rf"/apis/{re.escape(FOLDER_GROUP)}/([^/]+)/namespaces/([^/]+)/folders(?:/([^/]+))?",
-            path,
-        )
-        if m is None or m.group(1) not in versions:
-            self._status(404, "NotFound", "the server could not find the requested resource")
-            return
-        version, namespace, name = m.group(1), m.group(2), m.group(3)
-        if namespace != state.namespace:
-            self._status(
-                403, "Forbidden", f"folders.{FOLDER_GROUP} is forbidden: namespace mismatch"
-            )
-            return
+        version, name = route
         if method == "POST" and role != EDITOR:
             self._status(403, "Forbidden", f"folders.{FOLDER_GROUP} is forbidden: folders:create")
             return
@@ -598,7 +584,7 @@ class _Handler(BaseHTTPRequestHandler):
                      "metadata": metadata, "items": items},
                 )  # fmt: skip
             elif method == "GET" and name is not None:
-                uid = urllib.parse.unquote(name)
+                uid = name
                 answer = (
                     (200, self._folder(version, uid))
                     if uid in state.folders
@@ -791,6 +777,18 @@ class _Handler(BaseHTTPRequestHandler):
              "details": {"name": name, "group": GROUP, "kind": "dashboards",
                          "uid": f"k8s-{name}"}},
         )  # fmt: skip
+
+
+def _api_group(group: str, versions: list[str]) -> dict[str, Any]:
+    """The discovery answer of ``GET /apis/<group>``, the first version preferred."""
+    listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
+    return {
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": group,
+        "versions": listed,
+        "preferredVersion": listed[0],
+    }
 
 
 def _k8s_status(code: int, reason: str, message: str) -> dict[str, Any]:
