@@ -303,7 +303,11 @@ class Grafana:
         except ValueError:
             parsed = raw.decode("utf-8", "replace")
         resp_ = Response(status, parsed, headers)
-        if status in (401, 403) and self.org_id != 1 and auth is not None:
+        # Credentials of another organisation: 401, or a 403 that names the namespace.
+        other_org = status == 401 or (
+            status == 403 and any(w in resp_.message.lower() for w in ("namespace", "organization"))
+        )
+        if other_org and self.org_id != 1 and auth is not None:
             how = "GRAFANA_TOKEN" if self.token else "GRAFANA_USER"
             raise GrafanaSetupError(
                 f"{where} refused {method} {path} in organisation {self.org_id} "

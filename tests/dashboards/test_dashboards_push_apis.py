@@ -7,7 +7,7 @@ from __future__ import annotations
 import grafana_double
 import pytest
 from grafana_double import LEGACY, V1, V1BETA1, GrafanaDouble
-from push_fixtures import TOKEN, edited_models, env, grafana, run
+from push_fixtures import TOKEN, VIEWER_TOKEN, edited_models, env, grafana, run
 
 from dashboards import build, grafana_api
 from dashboards.render import TAG
@@ -231,6 +231,16 @@ def test_organisation_selects_header_and_namespace(env, run):
         status, out = run("push")
         assert status == 2
         assert "GRAFANA_ORG_ID=2" in out and out.count("\n") == 1
+
+
+def test_a_viewer_in_another_organisation_is_told_about_permission(env, run):
+    with GrafanaDouble(tokens={VIEWER_TOKEN: "Viewer"}, api=V1, org_id=2) as other:
+        env.setenv("GRAFANA_URL", other.url)
+        env.setenv("GRAFANA_TOKEN", VIEWER_TOKEN)
+        env.setenv("GRAFANA_ORG_ID", "2")
+        status, out = run("push")
+        assert status == 1
+        assert "403" in out and "Editor role" in out and "GRAFANA_ORG_ID" not in out
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5"])
