@@ -29,7 +29,9 @@ The resource API (``v1beta1`` and ``v1``): ``GET /apis/dashboard.grafana.app`` (
 the current one, 404 ``NotFound``). ``metadata.name`` is the uid, the folder the
 ``grafana.app/folder`` annotation; errors are Kubernetes ``Status`` bodies. The namespace is
 ``default`` for organisation 1 and ``org-<id>`` for the others; another organisation's
-namespace is 403.
+namespace is 403. Folders likewise under ``/apis/folder.grafana.app/<version>/namespaces/<ns>/
+folders`` (``GET`` list and item, ``POST`` 201 or 409 ``AlreadyExists``; the parent as the
+``grafana.app/folder`` annotation), from the same store as ``/api/folders``.
 
 Grafana returns a saved dashboard normalised: the keys in its own order, ``id`` and
 ``version`` added (as a resource: ``uid`` and ``version`` in the spec, the id as a label). The
@@ -39,9 +41,11 @@ Bearer tokens and basic auth, 401 for missing or wrong credentials, 403 when a V
 the credentials belong to organisation ``org_id`` and a request naming another one in
 ``X-Grafana-Org-Id`` is 401.
 
-Knobs for tests: :meth:`provision` (a dashboard that refuses saves), ``delay`` (answer late),
-``failures`` (the next matching requests answer 429 or 5xx with the given headers),
-``after_get`` and ``before_create_folder`` (stage a concurrent change between two calls).
+Knobs for tests: :meth:`add_dashboard` and :meth:`add_folder` (saved by someone else),
+:meth:`provision` (a dashboard that refuses saves), :meth:`edit` (a hand edit), ``delay``
+(answer late), ``failures`` (the next matching requests answer 429 or 5xx with the given
+headers), ``after_get``, ``before_create_folder`` and ``before_save`` (stage a concurrent change
+between two calls).
 """
 
 from __future__ import annotations
