@@ -58,6 +58,9 @@ UNRESOLVED_STATUSES: tuple[ClaimStatus, ...] = tuple(
 # the run its retry policy starts: that run is not where the claim ended, so it is not counted
 # among the claims closed unresolved.
 HANDED_OVER = "HANDED_OVER"
+# What the Bridge answers when it refuses a claim for a business reason (an invalid request, a
+# key that already has an open claim): the claim's workflow fails, the platform worked.
+BUSINESS_REFUSALS: tuple[str, ...] = ("ValidationError", "KeyAlreadyExistsError")
 
 # The claim resolution period (DICT: 30 days): a claim nobody decides on is cancelled then.
 CLAIM_PERIOD = timedelta(days=30)

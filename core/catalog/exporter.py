@@ -122,6 +122,13 @@ EXPORTER_VISIBILITY_CALL_FAILURES = _m(
     "Calls to the Temporal APIs that failed, by call type.",
     ("call",),
 )
+EXPORTER_RATE_LIMITED = _m(
+    "dict_exporter_rate_limited_calls_total",
+    C,
+    "Calls to the Temporal APIs refused with RESOURCE_EXHAUSTED (a rate limit), by call type; "
+    "each is retried after a backoff and counts among the failures too.",
+    ("call",),
+)
 EXPORTER_REFRESHES = _m(
     "dict_exporter_refreshes_total",
     C,
@@ -161,6 +168,7 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     EXPORTER_REFRESH_DURATION,
     EXPORTER_VISIBILITY_CALLS,
     EXPORTER_VISIBILITY_CALL_FAILURES,
+    EXPORTER_RATE_LIMITED,
     EXPORTER_REFRESHES,
     EXPORTER_BUILD_INFO,
     EXPORTER_SERVING_CERT_EXPIRY,

@@ -36,6 +36,13 @@ def test_time_cutoffs_are_rfc3339_utc():
         q.started_before(datetime(2026, 1, 1))
 
 
+def test_deadline_counts_leave_out_claims_already_resolved_and_notifying():
+    q = queries.ClaimQueries(("C",))
+    final = "DictClaimStatus NOT IN ('CANCELLED', 'COMPLETED', 'EXPIRED')"
+    assert f" AND {final} AND " in q.deadline_before(NOW)
+    assert f" AND {final} AND " in q.deadline_between(NOW, NOW + timedelta(hours=48))
+
+
 def test_closed_claims_are_grouped_by_execution_status_only():
     closed = queries.ClaimQueries(("C",)).closed_since(NOW)
     assert closed.endswith("GROUP BY ExecutionStatus")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
@@ -78,10 +78,15 @@ async def _resolved(stack: Stack, confirm: bool) -> ClaimInput:
 
 @pytest.fixture(scope="module")
 async def metrics_body(stack: Stack) -> str:
-    """/metrics after a confirmed claim (one CreateClaim retry) and a rejected one."""
+    """/metrics after a confirmed claim (one CreateClaim retry), a rejected one and one the
+    Bridge refused (its workflow fails)."""
     stack.sim.set_fault("CreateClaim", fail_next=1)
     await _resolved(stack, True)
     await _resolved(stack, False)
+    stack.sim.set_fault("CreateClaim", fail_next=1, code="INVALID_ARGUMENT")
+    refused = await start_claim(stack.client, new_claim(), task_queue=stack.task_queue)
+    with pytest.raises(WorkflowFailureError):
+        await refused.result()
     return await asyncio.to_thread(
         lambda: urllib.request.urlopen(stack.metrics_url, timeout=5).read().decode()
     )
@@ -150,7 +155,9 @@ async def test_metrics_hold_the_catalog_with_its_labels(metrics_body):
     outcomes = {s["outcome"] for s in found[claims.CLAIMS_RESOLVED.name]}
     assert outcomes == {"confirmed", "cancelled"}
     failures = {s["error_type"] for s in found[claims.ACTIVITY_FAILURES.name]}
-    assert failures == {"BridgeUnavailableError"}
+    assert failures == {"BridgeUnavailableError", "ValidationError"}
+    refused = {s["reason"] for s in found[claims.CLAIMS_REFUSED.name]}
+    assert refused == {"ValidationError"}
     statuses = {(s["method"], s["status"]) for s in found[claims.BRIDGE_REQUEST_DURATION.name]}
     assert {("CreateClaim", "UNAVAILABLE"), ("CreateClaim", "OK"), ("GetClaim", "OK")} <= statuses
 

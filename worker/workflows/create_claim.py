@@ -28,6 +28,7 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from core.domain import (
+        BUSINESS_REFUSALS,
         CANCEL_CLAIM,
         CANCELLED,
         COMPLETE_CLAIM,
@@ -206,6 +207,8 @@ class CreateClaimWorkflow:
         state to the next run."""
         final = final_error(err.activity_type, err)
         if isinstance(final, ApplicationError) and final.non_retryable:
+            if final.type in BUSINESS_REFUSALS:
+                metrics.claim_refused(final.type)
             return final
         cause = err.cause or err
         return ApplicationError(
