@@ -28,6 +28,10 @@ from typing import Any
 from core import domain, settings, yamlfile
 from core.errors import CLIError
 
+# Where the pack's runbook is published: docs/runbook.md of its repository, as the Git host
+# renders it (anchors are the section titles in lower case, GitHub's rule).
+RUNBOOK_URL = "https://github.com/dict-observability/dict-observability/blob/main/docs/runbook.md"
+
 # Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
 CLIENT_ERROR_TYPES: tuple[str, ...] = (
     "NotFound",
@@ -123,7 +127,9 @@ class PackConfig:
     task_queue: str = settings.TASK_QUEUE
     claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
     # Runbook links: the pattern gets the section anchor (the alert name in lower case).
-    runbook_url_pattern: str = "docs/runbook.md#%s"
+    # Absolute, so that the link opens from a notification; point it at where your copy of the
+    # runbook is served.
+    runbook_url_pattern: str = RUNBOOK_URL + "#%s"
     # Temporal Web UI, for the deployment (dictobs pack-config): the pattern gets the namespace.
     temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
     # The Grafana folder the dashboards are pushed to and provisioned in.
@@ -259,4 +265,6 @@ def _value(name: str, current: Any, annotation: Any, value: Any, source: str) ->
         raise refuse("a Prometheus label name")
     if name.endswith("_url_pattern") and value.count("%s") != 1:
         raise refuse("a URL with one %s where the name goes")
+    if name.endswith("_url_pattern") and not value.startswith(("https://", "http://")):
+        raise refuse("an absolute http(s) URL (a notification cannot open a relative link)")
     return value

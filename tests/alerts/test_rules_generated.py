@@ -12,7 +12,7 @@ from alerts.slo import naming
 from alerts.slo.spec import load_slos
 from core import catalog
 from core.catalog import Source
-from core.config import DEFAULT
+from core.config import DEFAULT, RUNBOOK_URL
 from toolkit import promql_check, promtool
 
 RULE_FILES = sorted(generate.GENERATED_DIR.glob("*.yaml"))
@@ -62,7 +62,7 @@ def test_every_alert_says_how_bad_what_and_where_to_look():
         assert notes["summary"] and "{{" not in notes["summary"], where
         if rule["alert"] != WATCHDOG:  # always the same, nothing to template
             assert "{{" in notes["description"], f"{where}: the description is not templated"
-        assert notes["runbook_url"] == f"docs/runbook.md#{rule['alert'].lower()}", where
+        assert notes["runbook_url"] == f"{RUNBOOK_URL}#{rule['alert'].lower()}", where
 
 
 def test_the_specifications_alerts_exist_on_real_metrics():
