@@ -43,6 +43,10 @@ IMPACTS: dict[str, Impact] = {
         "a claim is open at the central bank and nothing will cancel it",
         "ClaimWorkflowClosedUnresolved",
     ),
+    "ClaimStuckInStatus": Impact(
+        "a claim is not registered, or confirmed but not transferred, for over an hour",
+        _SLO_BRIDGE,
+    ),
     "ClaimWorkflowTimedOutOrTerminated": Impact(
         "a claim's workflow ended without notifying anyone", "ClaimWorkflowClosedUnresolved"
     ),

@@ -86,9 +86,14 @@ SA_CLAIM_STATUS = "DictClaimStatus"  # Keyword
 SA_CLAIM_DEADLINE = "DictClaimDeadline"  # Datetime
 SA_CLAIMER_ISPB = "DictClaimerISPB"  # Keyword
 SA_OWNER_ISPB = "DictOwnerISPB"  # Keyword
+SA_CLAIM_STATUS_SINCE = "DictClaimStatusSince"  # Datetime: when the status was last set
 SEARCH_ATTRIBUTES: dict[str, str] = {
     SA_CLAIM_STATUS: "Keyword",
     SA_CLAIM_DEADLINE: "Datetime",
     SA_CLAIMER_ISPB: "Keyword",
     SA_OWNER_ISPB: "Keyword",
+    SA_CLAIM_STATUS_SINCE: "Datetime",
 }
+# Statuses a healthy claim leaves within minutes: OPEN until CreateClaim answers, CONFIRMED
+# until CompleteClaim and TransferEntry do. A claim held in one for long is stuck.
+TRANSIENT_STATUSES: tuple[ClaimStatus, ...] = (ClaimStatus.OPEN, ClaimStatus.CONFIRMED)

@@ -111,6 +111,14 @@ class ClaimQueries:
             f"AND {self.deadline_attribute} < '{timestamp(moment)}'"
         )
 
+    def stuck_in(self, status: str, since_before: datetime) -> str:
+        """Open claims that have held ``status`` since before ``since_before`` (claims started
+        before the status-since attribute existed lack it and are not counted)."""
+        return (
+            f"{self.status_attribute} = {_quoted(status)} AND {self._claims} AND {UNCLOSED} "
+            f"AND {domain.SA_CLAIM_STATUS_SINCE} < '{timestamp(since_before)}'"
+        )
+
     def closed_unresolved(self) -> str:
         """Claims whose workflow closed while the claim was still open at the Bridge, one group
         per execution status (one call). A run that handed its claim to a retry is not one.

@@ -19,6 +19,11 @@ def past_deadline(cfg: PackConfig) -> str:
     return f"max by ({cfg.by('namespace')}) ({overdue}) > 0"
 
 
+def stuck(cfg: PackConfig) -> str:
+    held = sel(exporter.CLAIMS_STUCK, **cfg.namespace_labels(cfg.exporter_job))
+    return f"max by ({cfg.by('namespace', 'status')}) ({held}) > 0"
+
+
 def timed_out_or_terminated(cfg: PackConfig) -> str:
     """Claim workflows that history closed by timeout or termination in the last hour: nothing
     in the workflow saw its end (the claim may or may not have been resolved first)."""
@@ -57,6 +62,20 @@ def group(cfg: PackConfig) -> Group:
                     "{{ $value | humanize }} claims in namespace {{ $labels.namespace }} are "
                     "still unresolved after their deadline: the automatic resolution did not "
                     "happen. (Claims already resolved and only notifying are not counted.)"
+                ),
+            ),
+            alert(
+                cfg,
+                "ClaimStuckInStatus",
+                stuck(cfg),
+                for_="15m",
+                severity="warning",
+                summary="Claims are held in a status a healthy claim leaves within minutes.",
+                description=(
+                    "{{ $value | humanize }} open claims in namespace {{ $labels.namespace }} "
+                    "have been {{ $labels.status }} for over the exporter's stuck-after time "
+                    "(1h by default): OPEN waits for CreateClaim, CONFIRMED for CompleteClaim "
+                    "and TransferEntry at the Bridge."
                 ),
             ),
             alert(

@@ -65,6 +65,13 @@ CLAIMS_CLOSED_UNRESOLVED = _m(
     "(cached).",
     (*_NS, "outcome"),
 )
+CLAIMS_STUCK = _m(
+    "dict_claims_stuck",
+    G,
+    "Open claims held longer than the stuck-after setting (default 1h) in a status a healthy "
+    "claim leaves within minutes (OPEN, CONFIRMED), by status (cached).",
+    (*_NS, "status"),
+)
 # Not ``..._backlog_count``: a gauge ending in ``_count`` fails ``promtool check metrics`` (the
 # suffix belongs to histograms and summaries).
 TASK_QUEUE_BACKLOG = _m(
@@ -158,6 +165,7 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     CLAIMS_OVERDUE,
     CLAIMS_CLOSED_RECENT,
     CLAIMS_CLOSED_UNRESOLVED,
+    CLAIMS_STUCK,
     TASK_QUEUE_BACKLOG,
     TASK_QUEUE_BACKLOG_AGE,
     TASK_QUEUE_ADD_RATE,

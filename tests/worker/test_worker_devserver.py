@@ -219,6 +219,12 @@ async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_
         f"AND {domain.SA_OWNER_ISPB} = '{claim.owner_ispb}'"
     )
     assert await _count(stack.client, f"{waiting} AND {ispb}", 1) == 1
+    # The status carries the moment it was set: what the exporter finds stuck claims by.
+    attrs = (await handle.describe()).typed_search_attributes
+    since = attrs.get(search_attributes.STATUS_SINCE)
+    assert since is not None and since >= (await handle.describe()).start_time
+    moved = f"{waiting} AND {domain.SA_CLAIM_STATUS_SINCE} >= '{since.isoformat()}'"
+    assert await _count(stack.client, moved, 1) == 1
     # SQLite visibility refuses GROUP BY on a custom attribute: count status by status.
     running = f"{q} AND ExecutionStatus = 'Running' AND {domain.SA_CLAIM_STATUS} = "
     assert await _count(stack.client, running + "'WAITING_RESOLUTION'", 1) == 1
