@@ -9,11 +9,11 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from simulator_thread import SimulatorThread
 
 from dictobs import cli
 from stack.ports import free_port
 from worker.bridge.simulator import Simulator
+from worker.bridge.simulator_thread import SimulatorThread
 
 # Only this part's subcommands, so the test does not depend on the other parts importing.
 MAIN = (
