@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from temporalio.client import Client, WorkflowFailureError
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError
 
 from core import settings
@@ -224,7 +225,12 @@ class ClaimFlow:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        client = await Client.connect(self.temporal_address, namespace=self.namespace)
+        # The client retries what the server does not answer and warns on stderr each time, over
+        # the demo's status line: the flow tries again on its own, errors only.
+        quiet = TelemetryConfig(logging=LoggingConfig(TelemetryFilter("ERROR", "ERROR")))
+        client = await Client.connect(
+            self.temporal_address, namespace=self.namespace, runtime=Runtime(telemetry=quiet)
+        )
         self._began = time.monotonic()
         self._ready.set()
         tasks = {asyncio.create_task(self._claims(client))}

@@ -53,6 +53,7 @@ class DemoStack:
     exporter_flags: tuple[str, ...] = EXPORTER_FLAGS
     # A Bridge already serving (HOST:PORT): no simulator is started and ``ports.bridge`` is unused.
     bridge_address: str | None = None
+    temporal_dynamic_config: dict[str, str] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)
     temporal: DevServer | None = None
     prometheus: Prometheus | None = None
@@ -87,7 +88,10 @@ class DemoStack:
     def start(self, say: Say) -> None:
         self._check_ports_free()
         self.temporal = DevServer(
-            run_dir=self.run_dir, port=self.ports.temporal, metrics_port=self.ports.server_metrics
+            run_dir=self.run_dir,
+            port=self.ports.temporal,
+            metrics_port=self.ports.server_metrics,
+            dynamic_config=self.temporal_dynamic_config,
         )
         self._own(self.temporal.service)
         self.temporal.start()
