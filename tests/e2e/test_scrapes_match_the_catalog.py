@@ -49,8 +49,8 @@ ON_FIRST_EVENT: dict[Metric, str] = {
     sdk.WORKFLOW_CANCELED: "a claim workflow is cancelled on request",
     server.WORKFLOW_TIMEOUT: "a claim workflow reaches its execution timeout",
     server.WORKFLOW_TERMINATE: "a claim workflow is terminated",
-    sdk.REQUEST_FAILURE: "a worker request fails: the Temporal server is killed while the worker "
-    "completes tasks, and started again",
+    sdk.REQUEST_FAILURE: "a worker request fails: an activity completes while the Temporal "
+    "server is gone",
     sdk.WORKFLOW_TASK_EXECUTION_FAILED: "a workflow task fails: a claim started with an input "
     "the workflow cannot decode",
     server.SERVICE_ERROR_WITH_TYPE: "a request fails (describe a workflow that does not exist)",
@@ -190,20 +190,21 @@ def events(live):
 
 
 def _server_gone(live: Live) -> None:
-    """The Temporal server killed while the worker holds tasks, until a completion fails; then
-    started again. First, as the server's counters start again with it."""
-    temporal = live.stack.temporal
+    """The Temporal server killed while a Bridge call is in flight, until that call is done (its
+    activity's completion then fails); then started again. First, as the server's counters start
+    again with it."""
+    temporal, sim = live.stack.temporal, live.sim
     assert temporal is not None
-    set_fault(live.sim.address, Fault(CREATE_CLAIM, latency=1.0))  # activities in flight
+    set_fault(sim.address, Fault(CREATE_CLAIM, latency=3.0))
+    calls = sim.calls(CREATE_CLAIM)
+    wait_until(lambda: sim.calls(CREATE_CLAIM) > calls, "a CreateClaim call in flight")
+    created = sim.stats().claims
     temporal.service.kill()
     try:
-        wait_until(
-            lambda: sdk.REQUEST_FAILURE.name in exposition.scrape(live.metrics_url("worker")),
-            "a worker request failing while the server is gone",
-        )
+        wait_until(lambda: sim.stats().claims > created, "the call in flight done")
     finally:
         temporal.start()
-        set_fault(live.sim.address, Fault(CREATE_CLAIM))
+        set_fault(sim.address, Fault(CREATE_CLAIM))
 
 
 def _worker_frozen(live: Live) -> None:
