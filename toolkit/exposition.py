@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import urllib.request
 
-_SAMPLE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? ")
+_SAMPLE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)")
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
@@ -26,7 +26,34 @@ def series(text: str) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def values(text: str) -> dict[Key, float]:
+    """(series name, sorted label pairs) → value.
+
+    >>> values('dict_refreshes_total{result="failed"} 2\\ndict_up 1\\n')
+    {('dict_refreshes_total', (('result', 'failed'),)): 2.0, ('dict_up', ()): 1.0}
+    """
+    out: dict[Key, float] = {}
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if match and not line.startswith("#"):
+            labels = tuple(sorted(_LABEL.findall(match[2] or "")))
+            out[(match[1], labels)] = float(match[3])
+    return out
+
+
+def _get(url: str, timeout: float) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return str(resp.read().decode())
+
+
 def scrape(url: str, timeout: float = 10.0) -> dict[str, list[dict[str, str]]]:
     """:func:`series` of what ``url`` serves now."""
-    with urllib.request.urlopen(url, timeout=timeout) as resp:
-        return series(resp.read().decode())
+    return series(_get(url, timeout))
+
+
+def scrape_values(url: str, timeout: float = 10.0) -> dict[Key, float]:
+    """:func:`values` of what ``url`` serves now."""
+    return values(_get(url, timeout))
