@@ -48,6 +48,12 @@ class DemoPorts:
 class DemoStack:
     run_dir: Path
     ports: DemoPorts
+    # Prometheus scrapes and evaluates the rules this often; the end-to-end tests go faster.
+    scrape_interval: str = "5s"
+    exporter_flags: tuple[str, ...] = EXPORTER_FLAGS
+    # A Bridge already serving (HOST:PORT): no simulator is started and ``ports.bridge`` is unused.
+    bridge_address: str | None = None
+    temporal_dynamic_config: dict[str, str] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)
     temporal: DevServer | None = None
     prometheus: Prometheus | None = None
@@ -59,7 +65,7 @@ class DemoStack:
         return {
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports.temporal}",
             "TEMPORAL_NAMESPACE": settings.NAMESPACE,
-            "BRIDGE_ADDRESS": f"127.0.0.1:{self.ports.bridge}",
+            "BRIDGE_ADDRESS": self.bridge_address or f"127.0.0.1:{self.ports.bridge}",
             # The local simulator serves plaintext; the real Bridge needs BRIDGE_TLS_*.
             "BRIDGE_PLAINTEXT": "true",
             "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports.worker_metrics}",
@@ -82,19 +88,23 @@ class DemoStack:
     def start(self, say: Say) -> None:
         self._check_ports_free()
         self.temporal = DevServer(
-            run_dir=self.run_dir, port=self.ports.temporal, metrics_port=self.ports.server_metrics
+            run_dir=self.run_dir,
+            port=self.ports.temporal,
+            metrics_port=self.ports.server_metrics,
+            dynamic_config=self.temporal_dynamic_config,
         )
         self._own(self.temporal.service)
         self.temporal.start()
         say(
             f"  Temporal dev server   {self.temporal.address}   metrics {self.temporal.metrics_url}"
         )
-        self._dictobs("Bridge simulator", self.ports.bridge, "bridge-sim", "serve",
-                      "--listen", self.env["BRIDGE_ADDRESS"])  # fmt: skip
+        if self.bridge_address is None:
+            self._dictobs("Bridge simulator", self.ports.bridge, "bridge-sim", "serve",
+                          "--listen", self.env["BRIDGE_ADDRESS"])  # fmt: skip
         say(f"  Bridge simulator      {self.env['BRIDGE_ADDRESS']}")
         self._dictobs("Worker", self.ports.worker_metrics, "worker")
         say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
-        self._dictobs("Exporter", self.ports.exporter, "exporter", *EXPORTER_FLAGS)
+        self._dictobs("Exporter", self.ports.exporter, "exporter", *self.exporter_flags)
         say(f"  Claim exporter        http://{self.env['EXPORTER_ADDRESS']}/metrics")
         self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager)
         self._own(self.alertmanager.service)
@@ -111,6 +121,7 @@ class DemoStack:
                 },
                 rule_files=rules,
                 alertmanager=self.alertmanager.address,
+                interval=self.scrape_interval,
             ),
         )
         self._own(self.prometheus.service)
@@ -120,12 +131,22 @@ class DemoStack:
 
     def _check_ports_free(self) -> None:
         for name, port in self.ports.as_dict().items():
+            if name == "bridge" and self.bridge_address is not None:
+                continue
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     raise CLIError(
                         f"port {port} ({name}) is in use: stop what listens there, or pass "
                         f"--{name.replace('_', '-')}-port"
                     )
+
+    def service(self, name: str) -> Service:
+        """The running part called ``name`` (``Worker``, ``Exporter``, ...), to stop or kill and
+        start again."""
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(f"no part {name!r}: {', '.join(s.name for s in self.services)}")
 
     def stopped(self) -> list[Service]:
         """The parts that are no longer running."""

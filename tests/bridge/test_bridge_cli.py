@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from certificates import CertificateAuthority
-from simulator_thread import SimulatorThread
 
 from dictobs import cli
 from stack.ports import free_port
 from worker.bridge.simulator import Simulator
+from worker.bridge.simulator_thread import SimulatorThread
 from worker.bridge.tls import ServerTLS
 
 # Only this part's subcommands, so the test does not depend on the other parts importing.

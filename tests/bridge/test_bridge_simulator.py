@@ -9,7 +9,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from simulator_thread import SimulatorThread
 
 from core.settings import PLAINTEXT
 from worker.bridge import admin, api, protogen
@@ -17,6 +16,7 @@ from worker.bridge.client import BridgeClient
 from worker.bridge.faults import Fault
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
+from worker.bridge.simulator_thread import SimulatorThread
 
 
 async def create_and_confirm(address: str, claim_id: str) -> api.ClaimRecord:
