@@ -137,9 +137,11 @@ class ClaimFlow:
         bridge_address: str,
         flow: FlowSettings,
         namespace: str = settings.NAMESPACE,
+        bridge_tls: settings.BridgeTLS = settings.PLAINTEXT,  # the demo's simulator
     ) -> None:
         self.temporal_address = temporal_address
         self.bridge_address = bridge_address
+        self.bridge_tls = bridge_tls
         self.settings = flow
         self.namespace = namespace
         self.hiccups_on = self.settings.hiccup_every is not None  # an incident may turn them off
@@ -322,7 +324,7 @@ class ClaimFlow:
 
     def _fault(self, fault: Fault) -> None:
         try:
-            admin.set_fault(self.bridge_address, fault)
+            admin.set_fault(self.bridge_address, fault, tls=self.bridge_tls)
         except admin.SimulatorAdminError as err:
             log.warning("Bridge hiccup not set: %s", err)
 

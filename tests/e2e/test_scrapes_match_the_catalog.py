@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 from core import catalog, settings
 from core.catalog import Metric, MetricType, Source, exporter, sdk, server, worker
 from core.domain import CREATE_CLAIM
+from core.settings import PLAINTEXT
 from stack.claim_flow import CLAIMER, OWNER
 from toolkit import exposition
 from worker.bridge.admin import set_fault
@@ -40,12 +41,14 @@ PARTS = {
 }
 FAILED_RUN = "a claim workflow fails (CreateClaim unavailable past its three attempts)"
 FAILED_ACTIVITY = "an activity attempt fails (a Bridge call refused)"
+REFUSED = "the Bridge refuses a claim for a business reason (CreateClaim: INVALID_ARGUMENT)"
 # Metric → the event that makes it appear; each is caused below.
 ON_FIRST_EVENT: dict[Metric, str] = {
     sdk.WORKFLOW_FAILED: FAILED_RUN,
     server.WORKFLOW_FAILED: FAILED_RUN,
     sdk.ACTIVITY_EXECUTION_FAILED: FAILED_ACTIVITY,
     worker.ACTIVITY_FAILURES: FAILED_ACTIVITY,
+    worker.CLAIMS_REFUSED: REFUSED,
     sdk.WORKFLOW_CANCELED: "a claim workflow is cancelled on request",
     server.WORKFLOW_TIMEOUT: "a claim workflow reaches its execution timeout",
     server.WORKFLOW_TERMINATE: "a claim workflow is terminated",
@@ -143,12 +146,16 @@ async def _cause_failures(live: Live) -> None:
     client = await Client.connect(live.temporal_address, namespace=settings.NAMESPACE)
     bridge = live.sim.address
     # A run that fails for good, its activity failing three times on the way.
-    set_fault(bridge, Fault(CREATE_CLAIM, unavailable=True))
+    set_fault(bridge, Fault(CREATE_CLAIM, unavailable=True), tls=PLAINTEXT)
     claim = _raw_claim()
     handle = await _start_raw(client, claim, claim.claim_id)
     with pytest.raises(WorkflowFailureError):  # the failure is the event
         await asyncio.wait_for(handle.result(), timeout=60)
-    set_fault(bridge, Fault(CREATE_CLAIM))
+    # A claim the Bridge refuses: its run fails at once, counted as a business refusal.
+    set_fault(bridge, Fault(CREATE_CLAIM, error_rate=1.0, code="INVALID_ARGUMENT"), tls=PLAINTEXT)
+    with pytest.raises(WorkflowFailureError):
+        await asyncio.wait_for((await start_claim(client, _raw_claim())).result(), timeout=60)
+    set_fault(bridge, Fault(CREATE_CLAIM), tls=PLAINTEXT)
 
     # Terminated, cancelled on request, timed out; a task that cannot decode its input.
     for end in ("terminate", "cancel"):
@@ -195,7 +202,7 @@ def _server_gone(live: Live) -> None:
     again with it."""
     temporal, sim = live.stack.temporal, live.sim
     assert temporal is not None
-    set_fault(sim.address, Fault(CREATE_CLAIM, latency=3.0))
+    set_fault(sim.address, Fault(CREATE_CLAIM, latency=3.0), tls=PLAINTEXT)
     calls = sim.calls(CREATE_CLAIM)
     wait_until(lambda: sim.calls(CREATE_CLAIM) > calls, "a CreateClaim call in flight")
     created = sim.stats().claims
@@ -204,7 +211,7 @@ def _server_gone(live: Live) -> None:
         wait_until(lambda: sim.stats().claims > created, "the call in flight done")
     finally:
         temporal.start()
-        set_fault(sim.address, Fault(CREATE_CLAIM))
+        set_fault(sim.address, Fault(CREATE_CLAIM), tls=PLAINTEXT)
 
 
 def _worker_frozen(live: Live) -> None:

@@ -27,6 +27,7 @@ from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric
 from core.settings import PLAINTEXT
+from exporters import queries
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
@@ -223,8 +224,11 @@ async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_
     attrs = (await handle.describe()).typed_search_attributes
     since = attrs.get(search_attributes.STATUS_SINCE)
     assert since is not None and since >= (await handle.describe()).start_time
-    moved = f"{waiting} AND {domain.SA_CLAIM_STATUS_SINCE} >= '{since.isoformat()}'"
-    assert await _count(stack.client, moved, 1) == 1
+    # Found the way the exporter asks: set before a moment, not set before an earlier one.
+    after, before = since + timedelta(seconds=1), since - timedelta(seconds=1)
+    stuck = f"{waiting} AND {domain.SA_CLAIM_STATUS_SINCE} < "
+    assert await _count(stack.client, f"{stuck}'{queries.timestamp(after)}'", 1) == 1
+    assert await _count(stack.client, f"{stuck}'{queries.timestamp(before)}'", 0) == 0
     # SQLite visibility refuses GROUP BY on a custom attribute: count status by status.
     running = f"{q} AND ExecutionStatus = 'Running' AND {domain.SA_CLAIM_STATUS} = "
     assert await _count(stack.client, running + "'WAITING_RESOLUTION'", 1) == 1
