@@ -6,6 +6,7 @@ Outputs (under ``alerts/generated/`` unless told otherwise)::
     operational-alerts.yaml      alerts on the worker, exporter and server metrics
     k8s/slo-rules.yaml           the same, as PrometheusRule resources
     k8s/operational-alerts.yaml
+    alertmanager/alertmanager.yml  the Alertmanager routing and inhibitions (alerts.alertmanager)
 
 and, next to the hand-written promtool tests, one generated test file per SLO
 (``alerts/generated/tests/slo-<id>-test.yaml``). A spec error raises before anything is written.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alerts import operational, render
+from alerts import alertmanager, operational, render
 from alerts.drill import Drill
 from alerts.slo import cases
 from alerts.slo import rules as slo_rules
@@ -100,6 +101,7 @@ def build(
     files = {out_dir / name: text for name, text in made.items()}
     if drill is not None:
         return files
+    files[out_dir / alertmanager.PATH] = alertmanager.text(cfg)
     # The SLO tests prove the whole rule set at the evaluation interval they choose: a rule set
     # without recordings or alerts, or with group intervals of its own, gets none.
     retimed = any(slo.intervals for slo in slos)
