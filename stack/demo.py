@@ -18,7 +18,8 @@ from typing import Any
 
 from core import settings
 from core.errors import CLIError
-from stack.demo_stack import DemoPorts, DemoStack
+from stack import incidents
+from stack.demo_stack import RULES_DIR, DemoPorts, DemoStack
 from stack.process import ServiceError
 
 
@@ -32,6 +33,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--run-dir", type=Path, default=Path("run/demo"), help="state and logs")
     p.add_argument(
         "--once", action="store_true", help="stop everything after the show instead of waiting"
+    )
+    p.add_argument(
+        "--incident",
+        choices=sorted(incidents.INCIDENTS),
+        help="after the claims, break something on purpose and show the alerts it fires, their "
+        "notifications and their resolution (on drill rules: dictobs rules generate --drill)",
     )
     for name, default in DemoPorts().as_dict().items():
         p.add_argument(f"--{name.replace('_', '-')}-port", type=int, default=default)
@@ -50,7 +57,10 @@ def _run(args: argparse.Namespace) -> int:
     # Even when started in the background by a script, which would have SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     with ExitStack() as stack:
-        stack_ = DemoStack(args.run_dir, ports)
+        rules = incidents.drill_rules(args.run_dir) if args.incident else RULES_DIR
+        if args.incident:
+            say(incidents.on_drill_rules(args.incident))
+        stack_ = DemoStack(args.run_dir, ports, rules_dir=rules)
         stack.callback(_stop, stack_)
         try:
             stack_.start(say)
@@ -66,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         except (ClaimError, SimulatorAdminError, TimeoutError, FileNotFoundError) as err:
             raise CLIError(f"a claim did not go through: {err} (logs in {args.run_dir}/)") from None
         stack_.show(say, since=ran.settled_at)
+        if args.incident:
+            incidents.play(stack_, args.incident, say)
         if args.once:
             say("\n--once: stopping everything ...")
             return 0
