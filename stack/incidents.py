@@ -197,6 +197,7 @@ class _Run:
         self.timeline = Timeline(incident, {e: Seen() for e in incident.expect})
         self.began = time.monotonic()
         self.began_wall = time.time()
+        self._up_since: float | None = None
 
     def at(self) -> float:
         return time.monotonic() - self.began
@@ -215,12 +216,18 @@ class _Run:
                     states[expect] = labels.get("alertstate", "")
         return states
 
-    def settled(self, since: float) -> bool:
-        """Every part scraped and every rule group evaluated since ``since`` (unix time), and
-        :meth:`quiet`."""
-        if not all(self.prometheus.targets_up().values()):
+    def settled(self) -> bool:
+        """Every part of the stack scraped and up, every rule group evaluated since then (the
+        rules saw the stack whole), and :meth:`quiet`."""
+        cfg = config.current()
+        up = {job for job, ok in self.prometheus.targets_up().items() if ok}
+        if not {cfg.server_job, cfg.worker_job, cfg.exporter_job} <= up:
+            self._up_since = None
             return False
+        if self._up_since is None:
+            self._up_since = time.time()
         groups = self.prometheus.rule_groups()
+        since = self._up_since
         if not all(datetime.fromisoformat(g["lastEvaluation"]).timestamp() > since for g in groups):
             return False
         return self.quiet()
@@ -285,7 +292,7 @@ class _Run:
     async def start_claims(self, client: Client, count: int, period: float | None = None) -> None:
         from worker.starter import start_claim
 
-        limit = asyncio.Semaphore(32)
+        limit = asyncio.Semaphore(64)
 
         async def one() -> None:
             async with limit:
@@ -307,8 +314,10 @@ class _Run:
 
     def _missing(self, waiting_for: str) -> list[str]:
         if waiting_for == "quiet before the fault":
-            down = [job for job, up in self.prometheus.targets_up().items() if not up]
-            return [f"{job} down" for job in down] + [
+            cfg = config.current()
+            up = {job for job, ok in self.prometheus.targets_up().items() if ok}
+            jobs = (cfg.server_job, cfg.worker_job, cfg.exporter_job)
+            return [f"{job} not up" for job in jobs if job not in up] + [
                 str(e) for e in self.incident.expect if not self._quiet(e)
             ]
         step = "notified" if waiting_for == "firing and notified" else "resolved_notified"
@@ -337,8 +346,7 @@ async def run(
     run_ = _Run(stack, incident, say)
     # An alert already active (a part still starting, the last incident still resolving) would
     # make a timeline of something else.
-    settling = time.time()
-    await run_.until(lambda: run_.settled(settling), resolve_timeout, "quiet before the fault")
+    await run_.until(run_.settled, resolve_timeout, "quiet before the fault")
     run_.began, run_.began_wall = time.monotonic(), time.time()
     inject(stack)
     run_.event(f"fault injected: {incident.about}")

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alerts import generate
 from alerts.drill import Drill
@@ -29,6 +30,6 @@ def alert_stack(run_dir: Path) -> Iterator[DemoStack]:
         stack.stop()
 
 
-def run_incident(stack: DemoStack, name: str, **options: object) -> Timeline:
+def run_incident(stack: DemoStack, name: str, **options: Any) -> Timeline:
     """The incident ``name`` on ``stack``, its timeline printed (pytest -s shows it)."""
-    return asyncio.run(incidents.run(stack, incidents.INCIDENTS[name], print, **options))  # type: ignore[arg-type]
+    return asyncio.run(incidents.run(stack, incidents.INCIDENTS[name], print, **options))
