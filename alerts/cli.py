@@ -2,7 +2,8 @@
 
 ``generate`` writes the rule files, PrometheusRule resources and SLO test files from the SLO
 specs and the operational alerts; ``check`` fails when the committed files differ from what
-``generate`` would write and runs ``promtool check rules`` on them; ``test`` runs every
+``generate`` would write and runs ``promtool check rules`` on them (and ``amtool check-config``
+on the Alertmanager routing); ``test`` runs every
 ``promtool test rules`` file; ``validate`` reads SLO specs (ours or Sloth's) and says what is in
 them. A spec error is one line naming the file, the SLO and the field; nothing is written then.
 ``generate --drill`` writes drill rules (:mod:`alerts.drill`) into a folder of their own.
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import CLIError
-from toolkit import promtool
+from toolkit import amtool, promtool
 
 if TYPE_CHECKING:
     from alerts.drill import Drill
@@ -253,6 +254,17 @@ def _check(args: argparse.Namespace) -> int:
     print(proc.stdout.strip())
     if proc.returncode != 0:
         raise CLIError(f"promtool check rules failed:\n{(proc.stdout + proc.stderr).strip()}")
+    from alerts import alertmanager
+
+    routing = args.out / alertmanager.PATH
+    if routing in files:
+        try:
+            proc = amtool.run("check-config", str(routing))
+        except amtool.AmtoolError as err:
+            raise CLIError(str(err)) from None
+        print(proc.stdout.strip())
+        if proc.returncode != 0:
+            raise CLIError(f"amtool check-config failed:\n{(proc.stdout + proc.stderr).strip()}")
     return 0
 
 

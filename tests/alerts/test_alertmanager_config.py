@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,14 +11,13 @@ import yaml
 from alerts import alertmanager
 from alerts.generate import GENERATED_DIR, OPERATIONAL, SLO_RULES
 from core.config import PackConfig
+from toolkit import amtool as toolkit_amtool
 
 SHIPPED = GENERATED_DIR / alertmanager.PATH
 
 
 def amtool(*args: str) -> subprocess.CompletedProcess[str]:
-    found = shutil.which("amtool")
-    assert found, "amtool not on PATH: install Debian's prometheus-alertmanager (make setup does)"
-    return subprocess.run([found, *args], capture_output=True, text=True, timeout=60, check=False)
+    return toolkit_amtool.run(*args)
 
 
 def _alerts() -> list[dict[str, object]]:
