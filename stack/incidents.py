@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the worker's code and the SDK: loaded only to run an incide
     from worker.model import ClaimInput
 
 Say = Callable[[str], None]
-CLAIMER, OWNER = "12345678", "87654321"
 OVERDUE_PERIOD_SECONDS = 5.0  # a claim whose deadline passes while nobody can expire it
 
 
@@ -182,6 +181,7 @@ class Timeline:
 
 
 def _claim(period: float | None = None) -> ClaimInput:
+    from stack.demo_claims import CLAIMER, OWNER
     from worker.model import ClaimInput
 
     key = f"incident.{uuid.uuid4().hex[:12]}@example.com"
