@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from core import settings
 from core.errors import CLIError
-from stack.demo_stack import DemoPorts, DemoStack
+from stack import incidents
+from stack.demo_stack import RULES_DIR, DemoPorts, DemoStack
 from stack.process import Service, ServiceError
 from toolkit import durations
 
@@ -57,6 +58,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="period of the claims nobody decides: they expire this long after they start "
         "(default 3m)",
     )
+    p.add_argument(
+        "--incident",
+        choices=sorted(incidents.INCIDENTS),
+        help="after the claims, break something on purpose and show the alerts it fires, their "
+        "notifications and their resolution, while the claims keep flowing (on drill rules: "
+        "dictobs rules generate --drill)",
+    )
     for name, default in DemoPorts().as_dict().items():
         p.add_argument(f"--{name.replace('_', '-')}-port", type=int, default=default)
     p.set_defaults(func=_run)
@@ -88,7 +96,10 @@ def _run(args: argparse.Namespace) -> int:
     # Even when started in the background by a script, which would have SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     with ExitStack() as stack:
-        stack_ = DemoStack(args.run_dir, ports)
+        rules = incidents.drill_rules(args.run_dir) if args.incident else RULES_DIR
+        if args.incident:
+            say(incidents.on_drill_rules(args.incident))
+        stack_ = DemoStack(args.run_dir, ports, rules_dir=rules)
         flows: list[ClaimFlow] = []
         stack.callback(_stop, stack_, flows)
         try:
@@ -106,16 +117,21 @@ def _run(args: argparse.Namespace) -> int:
         except (ClaimError, SimulatorAdminError, TimeoutError, FileNotFoundError) as err:
             raise CLIError(f"a claim did not go through: {err} (logs in {args.run_dir}/)") from None
         stack_.show(say, since=ran.settled_at)
-        if args.once:
+        if args.once and not args.incident:
             say("\n--once: stopping everything ...")
             return 0
-        stack_.where(say, ran.waiting_claim_id)
         env = stack_.env
         flows.append(ClaimFlow(env["TEMPORAL_ADDRESS"], env["BRIDGE_ADDRESS"], flow_settings))
         try:
             flows[0].start()
         except ConnectionError as err:
             raise CLIError(f"the claim stream could not start: {err}") from None
+        if args.incident:
+            _incident(stack_, flows[0], args.incident)
+        if args.once:
+            say("\n--once: stopping everything ...")
+            return 0
+        stack_.where(say, ran.waiting_claim_id)
         say(
             f"\nClaims flowing: {flow_settings.rate:g} a second; those nobody decides expire "
             f"{durations.format(round(flow_settings.wait_period))} after they start. "
@@ -130,6 +146,17 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{service.name} stopped on its own: see {service.log_path}", file=sys.stderr)
         return 1
     return 0  # pragma: no cover - the with block always returns
+
+
+def _incident(stack_: DemoStack, flow: ClaimFlow, name: str) -> None:
+    """The incident, played while the claims keep flowing; the stream's Bridge hiccups pause
+    (the one in progress ends first) so that the incident's fault is the only one."""
+    flow.hiccups_on = False
+    time.sleep(flow.settings.hiccup_for + 0.5)
+    try:
+        incidents.play(stack_, name, say)
+    finally:
+        flow.hiccups_on = flow.settings.hiccup_every is not None
 
 
 def _stream(stack_: DemoStack, flow: ClaimFlow) -> list[Service]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from alerts import alertmanager as routing
 from core import config, settings
 from core.catalog import exporter, worker
 from core.errors import CLIError
@@ -19,6 +20,7 @@ from stack.devserver import DevServer
 from stack.ports import wait_for_port
 from stack.process import Service
 from stack.prometheus import Alertmanager, Prometheus, scrape_config
+from stack.webhook import WebhookReceiver
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "alerts" / "generated"
 DASHBOARDS_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "generated"
@@ -54,10 +56,14 @@ class DemoStack:
     # A Bridge already serving (HOST:PORT): no simulator is started and ``ports.bridge`` is unused.
     bridge_address: str | None = None
     temporal_dynamic_config: dict[str, str] = field(default_factory=dict)
+    # The shipped rules, or drill rules (``dictobs rules generate --drill``) for incidents.
+    rules_dir: Path = RULES_DIR
     services: list[Service] = field(default_factory=list)
     temporal: DevServer | None = None
     prometheus: Prometheus | None = None
     alertmanager: Alertmanager | None = None
+    webhook: WebhookReceiver | None = None  # where Alertmanager's page and ticket notify
+    _starts: dict[str, Callable[[], None]] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -79,11 +85,21 @@ class DemoStack:
 
     def _dictobs(self, name: str, port: int, *args: str) -> None:
         service = self._own(Service(name, self.run_dir / f"{name.lower().replace(' ', '-')}.log"))
-        service.start(
-            [sys.executable, "-m", "dictobs.cli", *args],
-            lambda: wait_for_port("127.0.0.1", port, timeout=60, alive=lambda: service.running),
-            env=self.env,
-        )
+
+        def start() -> None:
+            service.start(
+                [sys.executable, "-m", "dictobs.cli", *args],
+                lambda: wait_for_port("127.0.0.1", port, timeout=60, alive=lambda: service.running),
+                env=self.env,
+            )
+
+        self._starts[name] = start
+        start()
+
+    def start_again(self, name: str) -> None:
+        """Start the stopped pack part ``name`` (the Bridge simulator, Worker or Exporter) as
+        before, and return once it listens."""
+        self._starts[name]()
 
     def start(self, say: Say) -> None:
         self._check_ports_free()
@@ -106,10 +122,12 @@ class DemoStack:
         say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
         self._dictobs("Exporter", self.ports.exporter, "exporter", *self.exporter_flags)
         say(f"  Claim exporter        http://{self.env['EXPORTER_ADDRESS']}/metrics")
-        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager)
+        self.webhook = WebhookReceiver().start()
+        routes = routing.config(config.current(), self.webhook.url, routing.DRILL)
+        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager, routes)
         self._own(self.alertmanager.service)
         self.alertmanager.start()
-        rules = sorted(RULES_DIR.glob("*.yaml"))
+        rules = sorted(self.rules_dir.glob("*.yaml"))
         self.prometheus = Prometheus(
             self.run_dir,
             self.ports.prometheus,
@@ -127,7 +145,8 @@ class DemoStack:
         self._own(self.prometheus.service)
         self.prometheus.start()
         say(f"  Prometheus            {self.prometheus.url}   ({len(rules)} rule files)")
-        say(f"  Alertmanager          http://{self.alertmanager.address}")
+        say(f"  Alertmanager          http://{self.alertmanager.address}   (the pack's routing, "
+            f"notifying the webhook {self.webhook.url})")  # fmt: skip
 
     def _check_ports_free(self) -> None:
         for name, port in self.ports.as_dict().items():
@@ -156,6 +175,9 @@ class DemoStack:
         for service in reversed(self.services):
             service.stop()
         self.services.clear()
+        if self.webhook is not None:
+            self.webhook.stop()
+            self.webhook = None
 
     def show(self, say: Say, since: float, timeout: float = 60.0) -> None:
         """What Prometheus sees once the exporter has refreshed after ``since`` (unix time, when

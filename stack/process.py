@@ -73,10 +73,16 @@ class Service:
         except OSError:
             return ""
 
+    def signal(self, signum: int) -> None:
+        """Send ``signum`` to the whole process group (SIGSTOP freezes it, SIGCONT thaws it)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signum)
+
     def stop(self, timeout: float = 15.0) -> None:
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return
+        os.killpg(proc.pid, signal.SIGCONT)  # a frozen process cannot act on SIGTERM
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout)
