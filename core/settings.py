@@ -52,6 +52,11 @@ class GrafanaSettings:
     token: str | None = field(default=None, repr=False)
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    org_id: int = 1
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_skip_verify: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,21 +148,55 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         codec_key_file=_codec_key_file(env),
     )
     _check_temporal_tls(temporal)
-    grafana = GrafanaSettings(
-        url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,
-        token=env.get("GRAFANA_TOKEN") or None,
-        user=env.get("GRAFANA_USER") or None,
-        password=env.get("GRAFANA_PASSWORD") or None,
-    )
     return Settings(
         temporal=temporal,
-        grafana=grafana,
+        grafana=load_grafana(env),
         bridge_address=_host_port(env, "BRIDGE_ADDRESS", Settings.bridge_address),
         worker_metrics_address=_host_port(
             env, "WORKER_METRICS_ADDRESS", Settings.worker_metrics_address
         ),
         exporter_address=_host_port(env, "EXPORTER_ADDRESS", Settings.exporter_address),
         bridge_tls=load_bridge_tls(env),
+    )
+
+
+def _org_id(env: Mapping[str, str]) -> int:
+    value = (env.get("GRAFANA_ORG_ID") or "1").strip()
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(
+            f"GRAFANA_ORG_ID={value}: expected the organisation's number (1 for the first "
+            "organisation); see Administration > Organizations in Grafana"
+        )
+    return int(value)
+
+
+def load_grafana(env: Mapping[str, str]) -> GrafanaSettings:
+    """``GRAFANA_URL``, ``GRAFANA_TOKEN`` or ``GRAFANA_USER``/``GRAFANA_PASSWORD``,
+    ``GRAFANA_ORG_ID`` and the TLS settings of the connection: ``GRAFANA_TLS_CA``,
+    ``GRAFANA_TLS_CERT`` with ``GRAFANA_TLS_KEY`` (a client certificate), and
+    ``GRAFANA_TLS_SKIP_VERIFY``."""
+    cert, key = _path(env, "GRAFANA_TLS_CERT"), _path(env, "GRAFANA_TLS_KEY")
+    if bool(cert) != bool(key):
+        raise SettingsError(
+            "GRAFANA_TLS_CERT and GRAFANA_TLS_KEY go together for a client certificate: "
+            "set both or neither"
+        )
+    ca, skip = _path(env, "GRAFANA_TLS_CA"), _flag(env, "GRAFANA_TLS_SKIP_VERIFY")
+    if ca and skip:
+        raise SettingsError(
+            "GRAFANA_TLS_CA and GRAFANA_TLS_SKIP_VERIFY are both set: a CA verifies the "
+            "server, skipping verification ignores it; keep one (the CA)"
+        )
+    return GrafanaSettings(
+        url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,
+        token=env.get("GRAFANA_TOKEN") or None,
+        user=env.get("GRAFANA_USER") or None,
+        password=env.get("GRAFANA_PASSWORD") or None,
+        org_id=_org_id(env),
+        tls_ca=ca,
+        tls_cert=cert,
+        tls_key=key,
+        tls_skip_verify=skip,
     )
 
 

@@ -6,7 +6,9 @@ speaks TLS (handshake in the request's own thread, so one slow client cannot hol
 loop) and asks for basic auth on every path but ``/healthz`` (a liveness probe carries no
 credentials, and "the HTTP server runs" is no secret). At most :data:`MAX_CONCURRENT_REQUESTS`
 connections are served at once; more are closed at once rather than each getting a thread. The
-``Server`` header names the exporter only.
+``Server`` header names the exporter only; the web config's ``http_server_config.headers`` go on
+every response. Each new connection gets the certificate on disk at that moment
+(:mod:`exporters.servingtls` reloads it when it changes).
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ class MetricsServer(CappedHTTPServer):
     def ssl_context(self) -> ssl.SSLContext | None:
         return self.web.ssl_context
 
+    @property
+    def scheme(self) -> str:  # without loading the certificate
+        return "https" if self.web.tls is not None else "http"
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: MetricsServer
@@ -66,6 +72,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def end_headers(self) -> None:
+        for name, value in self.server.web.headers.items():  # http_server_config.headers
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]

@@ -93,11 +93,12 @@ async def _run(stack: DemoStack, say: Say) -> Ran:
         claim = _claim(key)
         say(_line(what, claim, await through(claim, confirm)))
 
-    admin.set_fault(bridge, Fault(method="CreateClaim", fail_next=2))
+    admin.set_fault(bridge, Fault(method="CreateClaim", fail_next=2), tls=settings.PLAINTEXT)
     claim = _claim(KEYS[2])
     state = await through(claim, None)
-    failed = admin.get_stats(bridge).injected_failures.get("CreateClaim", 0)
-    admin.clear_faults(bridge)
+    stats = admin.get_stats(bridge, tls=settings.PLAINTEXT)
+    failed = stats.injected_failures.get("CreateClaim", 0)
+    admin.clear_faults(bridge, tls=settings.PLAINTEXT)
     say(_line(f"Bridge failed {failed} times, retried", claim, state))
     for key in KEYS[3:]:
         claim = _claim(key)

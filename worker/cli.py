@@ -24,6 +24,7 @@ from core import codec
 from core import settings as settings_mod
 from core.errors import CLIError, SettingsError
 from core.temporal_client import connect
+from toolkit import durations
 from worker.bridge.tls import channel_credentials, client_certificate_expiry
 from worker.main import running_worker
 from worker.metrics import certificate_expiry
@@ -66,6 +67,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     start.add_argument("--key", help=argparse.SUPPRESS)
     start.add_argument("--claimer-ispb", required=True, help="8 digits")
     start.add_argument("--owner-ispb", required=True, help="8 digits")
+    start.add_argument(
+        "--period",
+        metavar="DURATION",
+        help="resolution period, at most 30d (default: 30d); shorter periods are for drills "
+        "and demos, e.g. 10m",
+    )
     start.set_defaults(func=_start)
 
     decide = csub.add_parser("decide", help="confirm or reject a claim waiting for a decision")
@@ -144,9 +151,18 @@ def _read_key(args: argparse.Namespace) -> str:
     return lines[0]
 
 
+def _period(args: argparse.Namespace) -> float | None:
+    if args.period is None:
+        return None
+    try:
+        return durations.parse(args.period).total_seconds()
+    except ValueError as err:
+        raise CLIError(f"--period: {err}") from None
+
+
 def _start(args: argparse.Namespace) -> int:
     key = _read_key(args)
-    claim = ClaimInput(args.claim_id, key, args.claimer_ispb, args.owner_ispb)
+    claim = ClaimInput(args.claim_id, key, args.claimer_ispb, args.owner_ispb, _period(args))
     try:
         validate_claim(claim)  # before connecting: bad input is reported even with Temporal down
     except ClaimError as err:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.domain import ClaimStatus
+from core.domain import CLAIM_PERIOD, ClaimStatus
 from core.pii import mask_key
 
 # The execution timeout that bounds the claim period (§6.1).
@@ -47,12 +47,22 @@ class ClaimInput:
     entry_key: str
     claimer_ispb: str
     owner_ispb: str
+    # The resolution period in seconds; None (every real claim): the specification's 30 days.
+    # Shorter periods let drills and demos reach a claim's deadline in minutes.
+    period_seconds: float | None = None
+
+    def period(self) -> timedelta:
+        """How long the owner has to decide, counted from the claim's first start."""
+        if self.period_seconds is None:
+            return CLAIM_PERIOD
+        return timedelta(seconds=self.period_seconds)
 
     def __repr__(self) -> str:  # the key is personal data: masked in reprs and tracebacks
+        period = "" if self.period_seconds is None else f", period_seconds={self.period_seconds!r}"
         return (
             f"{type(self).__name__}(claim_id={self.claim_id!r}, "
             f"entry_key={mask_key(self.entry_key)!r}, claimer_ispb={self.claimer_ispb!r}, "
-            f"owner_ispb={self.owner_ispb!r})"
+            f"owner_ispb={self.owner_ispb!r}{period})"
         )
 
 

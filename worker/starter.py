@@ -57,6 +57,12 @@ def validate_claim(claim: ClaimInput) -> None:
         validate_claim_request(request)
     except ValidationError as err:
         raise ClaimError(str(err)) from None
+    period = claim.period_seconds
+    if period is not None and not 0 < period <= CLAIM_PERIOD.total_seconds():
+        raise ClaimError(
+            f"period: {period:g} s is outside the claim period; give more than 0 and at most "
+            f"{CLAIM_PERIOD.days} days (leave it out for the specification's {CLAIM_PERIOD.days})"
+        )
 
 
 async def start_claim(
@@ -67,8 +73,9 @@ async def start_claim(
     The claim id is one claim for good: a second start is refused even after the first closed.
     """
     validate_claim(claim)
-    # Provisional for searches until the workflow sets its own (start time + 30 days).
-    deadline = datetime.now(UTC) + CLAIM_PERIOD
+    # Provisional for searches until the workflow sets its own (its start + the claim period).
+    now = datetime.now(UTC)
+    deadline = now + claim.period()
     workflow_id = claim_workflow_id(claim.claim_id)
     try:
         return await client.start_workflow(
@@ -79,7 +86,7 @@ async def start_claim(
             retry_policy=WORKFLOW_RETRY,
             execution_timeout=EXECUTION_TIMEOUT,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=search_attributes.initial(claim, deadline),
+            search_attributes=search_attributes.initial(claim, deadline, now),
         )
     except WorkflowAlreadyStartedError:
         raise ClaimError(

@@ -77,6 +77,23 @@ POLL_SUCCESS_SYNC = _m(
     "poll_success_sync", C, "Polls that returned a task matched synchronously.", _POLL
 )
 RESTARTS = _m("restarts", C, "Server service (re)starts.", ("service_name",))
+# From a history task's scheduled time (a timer's fire time) to its completion: the timer
+# queue's processing lag for operation TimerActiveTaskUserTimer (workflow timers, such as the
+# claim's 30-day deadline). Appears once a task of the kind ran.
+TASK_LATENCY_QUEUE = _m(
+    "task_latency_queue",
+    H,
+    "History task latency from scheduled to done, including queueing and retries, in seconds.",
+    (
+        "archetype",
+        "namespace",
+        "operation",
+        "queue_reader_id",
+        "service_name",
+        "task_priority",
+        "task_type",
+    ),
+)
 # How workflow executions closed, counted by history once per closed run. The only place a
 # timed-out or terminated execution is counted: the SDK never sees those. Note ``workflowType``.
 _CLOSED = ("namespace", "namespace_state", "operation", "service_name", "taskqueue", "workflowType")
@@ -108,6 +125,7 @@ SERVER_METRICS: tuple[Metric, ...] = (
     POLL_SUCCESS,
     POLL_SUCCESS_SYNC,
     RESTARTS,
+    TASK_LATENCY_QUEUE,
     WORKFLOW_SUCCESS,
     WORKFLOW_FAILED,
     WORKFLOW_TIMEOUT,

@@ -138,7 +138,7 @@ def _escape(text: str) -> str:
 def test_check_config_reports_the_call_plan_and_warns_when_the_deadline_is_too_short(capsys):
     assert cli.main(["--check-config"]) == 0
     out = capsys.readouterr()
-    assert "at most 44 calls per refresh" in out.out and out.err == ""
+    assert "at most 46 calls per refresh" in out.out and out.err == ""
     tight = ["--check-config", "--refresh.interval", "5s", "--refresh.deadline", "4s"]
     assert cli.main(tight) == 0
     assert "warning: refreshes may overrun refresh.deadline" in capsys.readouterr().err

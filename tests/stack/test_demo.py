@@ -172,3 +172,20 @@ def test_demo_interrupted_while_starting_stops_what_it_started(tmp_path):
     assert demo.proc.returncode == 130, demo
     assert demo.children, "the demo had started nothing yet"
     demo.assert_left_nothing()
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [(("--rate", "0"), "--rate"), (("--expire-after", "soon"), "--expire-after")],
+)
+def test_a_bad_stream_setting_is_refused_before_anything_starts(tmp_path, flags, named):
+    proc = subprocess.run(
+        [sys.executable, "-m", "dictobs.cli", "demo", "--run-dir", str(tmp_path / "demo"), *flags],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc
+    assert proc.stderr.count("\n") == 1 and named in proc.stderr, proc.stderr
+    assert not (tmp_path / "demo").exists()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
@@ -27,15 +27,18 @@ from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric
 from core.settings import PLAINTEXT
+from exporters import queries
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
+from worker import search_attributes
 from worker.bridge.api import ClaimStatus
 from worker.bridge.simulator import Simulator, run_simulator
 from worker.main import running_worker
 from worker.model import DECISION_SIGNAL, ClaimInput, claim_workflow_id
 from worker.runtime import make_runtime
 from worker.starter import ClaimError, claim_status, decide_claim, start_claim
+from worker.workflows import CreateClaimWorkflow
 
 pytestmark = pytest.mark.devserver
 
@@ -76,10 +79,15 @@ async def _resolved(stack: Stack, confirm: bool) -> ClaimInput:
 
 @pytest.fixture(scope="module")
 async def metrics_body(stack: Stack) -> str:
-    """/metrics after a confirmed claim (one CreateClaim retry) and a rejected one."""
+    """/metrics after a confirmed claim (one CreateClaim retry), a rejected one and one the
+    Bridge refused (its workflow fails)."""
     stack.sim.set_fault("CreateClaim", fail_next=1)
     await _resolved(stack, True)
     await _resolved(stack, False)
+    stack.sim.set_fault("CreateClaim", fail_next=1, code="INVALID_ARGUMENT")
+    refused = await start_claim(stack.client, new_claim(), task_queue=stack.task_queue)
+    with pytest.raises(WorkflowFailureError):
+        await refused.result()
     return await asyncio.to_thread(
         lambda: urllib.request.urlopen(stack.metrics_url, timeout=5).read().decode()
     )
@@ -148,7 +156,9 @@ async def test_metrics_hold_the_catalog_with_its_labels(metrics_body):
     outcomes = {s["outcome"] for s in found[claims.CLAIMS_RESOLVED.name]}
     assert outcomes == {"confirmed", "cancelled"}
     failures = {s["error_type"] for s in found[claims.ACTIVITY_FAILURES.name]}
-    assert failures == {"BridgeUnavailableError"}
+    assert failures == {"BridgeUnavailableError", "ValidationError"}
+    refused = {s["reason"] for s in found[claims.CLAIMS_REFUSED.name]}
+    assert refused == {"ValidationError"}
     statuses = {(s["method"], s["status"]) for s in found[claims.BRIDGE_REQUEST_DURATION.name]}
     assert {("CreateClaim", "UNAVAILABLE"), ("CreateClaim", "OK"), ("GetClaim", "OK")} <= statuses
 
@@ -210,6 +220,15 @@ async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_
         f"AND {domain.SA_OWNER_ISPB} = '{claim.owner_ispb}'"
     )
     assert await _count(stack.client, f"{waiting} AND {ispb}", 1) == 1
+    # The status carries the moment it was set: what the exporter finds stuck claims by.
+    attrs = (await handle.describe()).typed_search_attributes
+    since = attrs.get(search_attributes.STATUS_SINCE)
+    assert since is not None and since >= (await handle.describe()).start_time
+    # Found the way the exporter asks: set before a moment, not set before an earlier one.
+    after, before = since + timedelta(seconds=1), since - timedelta(seconds=1)
+    stuck = f"{waiting} AND {domain.SA_CLAIM_STATUS_SINCE} < "
+    assert await _count(stack.client, f"{stuck}'{queries.timestamp(after)}'", 1) == 1
+    assert await _count(stack.client, f"{stuck}'{queries.timestamp(before)}'", 0) == 0
     # SQLite visibility refuses GROUP BY on a custom attribute: count status by status.
     running = f"{q} AND ExecutionStatus = 'Running' AND {domain.SA_CLAIM_STATUS} = "
     assert await _count(stack.client, running + "'WAITING_RESOLUTION'", 1) == 1
@@ -232,6 +251,8 @@ async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_
         ("entry_key", {"entry_key": "12345678900"}),  # CPF with wrong check digits
         ("entry_key", {"entry_key": "+55 61 98888-0000"}),
         ("entry_key", {"entry_key": "not a key"}),
+        ("period", {"period_seconds": 0.0}),
+        ("period", {"period_seconds": 31 * 86400.0}),  # past the specification's 30 days
     ],
 )
 async def test_bad_input_is_refused_and_nothing_is_started(stack, field, change):
@@ -307,6 +328,29 @@ async def test_cli_starts_decides_and_reports_a_claim(stack, tmp_path):
     assert code == 2 and "already started" in err and claim.entry_key not in err
     code, _, err = await _cli(stack, "claim", "status", "--claim-id", "nope")
     assert code == 2 and err.startswith("dictobs: error: claim_id: ")
+
+
+async def test_cli_claim_with_a_short_period_expires_at_its_own_deadline(stack, tmp_path):
+    claim = new_claim()
+    key_file = tmp_path / "key"
+    key_file.write_text(claim.entry_key)
+    start = ["claim", "start", "--claim-id", claim.claim_id, "--key-file", str(key_file),
+             "--claimer-ispb", claim.claimer_ispb, "--owner-ispb", claim.owner_ispb]  # fmt: skip
+    code, _, err = await _cli(stack, *start, "--period", "3 days")
+    assert (code, err.strip()) == (
+        2, "dictobs: error: --period: '3 days' is not a duration; write it like 30s, 5m, 48h or 28d"
+    )  # fmt: skip
+    code, _, err = await _cli(stack, *start, "--period", "3s")
+    assert code == 0, err
+    handle = stack.client.get_workflow_handle_for(
+        CreateClaimWorkflow.run, claim_workflow_id(claim.claim_id)
+    )
+    state = await asyncio.wait_for(handle.result(), timeout=60)
+    desc = await handle.describe()
+    assert (state.status, state.outcome) == (ClaimStatus.EXPIRED, "expired")
+    assert state.deadline == desc.start_time + timedelta(seconds=3)
+    assert desc.typed_search_attributes.get(search_attributes.DEADLINE) == state.deadline
+    assert stack.sim.claims[claim.claim_id].status is ClaimStatus.EXPIRED
 
 
 async def test_cli_worker_serves_metrics_and_stops_on_sigterm(stack):

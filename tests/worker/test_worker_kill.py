@@ -1,7 +1,8 @@
 """A worker killed with SIGKILL in the middle of a claim's Bridge call loses nothing: on the real
-dev server, four claims each hold a call in flight (CreateClaim, CompleteClaim, TransferEntry,
-CancelClaim) when ``dictobs worker`` is killed; a new worker finishes every claim as decided, on
-its first deadline, with each side effect once."""
+dev server, five claims each hold a call in flight (CreateClaim, CompleteClaim, TransferEntry,
+CancelClaim after a rejection, and CancelClaim at the deadline of a claim started with a short
+period) when ``dictobs worker`` is killed; a new worker finishes every claim as decided (or as
+its deadline says), on its first deadline, with each side effect once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import signal
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,9 +27,10 @@ from worker.starter import start_claim
 
 pytestmark = pytest.mark.devserver
 
-IN_FLIGHT = 4.0  # seconds each call is held at the Bridge: the kill lands inside it
+IN_FLIGHT = 6.0  # seconds each call is held at the Bridge: the kill lands inside it
+PERIOD = 2.0  # seconds the expiring claim waits for a decision: its deadline comes in the test
 CONFIRMED = {"create": 1, "complete": 1, "transfer": 1, "notify": 1}
-CANCELLED = {"create": 1, "cancel": 1, "notify": 1}
+CANCELLED = {"create": 1, "cancel": 1, "notify": 1}  # rejected, or expired at the deadline
 
 
 async def _worker(address: str, sim: Simulator, queue: str) -> asyncio.subprocess.Process:
@@ -67,6 +71,7 @@ async def test_a_killed_worker_loses_no_decision_and_repeats_no_side_effect(
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     worker = await _worker(dev_server.address, sim, queue)
     created, confirmed, completed, rejected = (new_claim() for _ in range(4))
+    expiring = replace(new_claim(), period_seconds=PERIOD)
     handles = {}
     for claim in (confirmed, completed, rejected):
         handles[claim.claim_id] = await start_claim(dev_client, claim, task_queue=queue)
@@ -85,11 +90,20 @@ async def test_a_killed_worker_loses_no_decision_and_repeats_no_side_effect(
         handles[created.claim_id] = await start_claim(dev_client, created, task_queue=queue)
         await handles[created.claim_id].signal(DECISION_SIGNAL, True)
 
-    # The transfer first: its claim must pass CompleteClaim before that is held too.
+    async def expire() -> None:  # nobody decides: CancelClaim (EXPIRED) goes out at the deadline
+        handles[expiring.claim_id] = await start_claim(dev_client, expiring, task_queue=queue)
+
+    # The deadline first: the cancel it causes must be held before the rejection's is.
+    await hold("CancelClaim", expire)
+    first_held = asyncio.get_running_loop().time()
+    # The transfer next: its claim must pass CompleteClaim before that is held too.
     await hold("TransferEntry", lambda: decide(completed.claim_id, True))
     await hold("CompleteClaim", lambda: decide(confirmed.claim_id, True))
     await hold("CancelClaim", lambda: decide(rejected.claim_id, False))
     await hold("CreateClaim", create)
+    # Not a speed check: the test proves nothing unless every held call is still in flight.
+    held = asyncio.get_running_loop().time() - first_held
+    assert held < IN_FLIGHT, f"the first held call ended before the kill ({held:.1f} s)"
     worker.send_signal(signal.SIGKILL)
     await worker.wait()
     sim.clear_faults()
@@ -109,10 +123,12 @@ async def test_a_killed_worker_loses_no_decision_and_repeats_no_side_effect(
         confirmed.claim_id: (ClaimStatus.COMPLETED, CONFIRMED),
         completed.claim_id: (ClaimStatus.COMPLETED, CONFIRMED),
         rejected.claim_id: (ClaimStatus.CANCELLED, CANCELLED),
+        expiring.claim_id: (ClaimStatus.EXPIRED, CANCELLED),
     }
     for claim_id, (status, effects) in expected.items():
         state = results[claim_id]
         assert (state.status, sim.effects(claim_id)) == (status, effects), claim_id
         desc = await handles[claim_id].describe()
-        assert state.deadline == desc.start_time + CLAIM_PERIOD, claim_id
+        period = timedelta(seconds=PERIOD) if claim_id == expiring.claim_id else CLAIM_PERIOD
+        assert state.deadline == desc.start_time + period, claim_id
         await monitors_closed(dev_client, claim_id, runs=1)

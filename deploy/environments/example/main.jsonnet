@@ -22,6 +22,8 @@ dictobs.new({
   bridge: {
     address: 'bridge.dict.example.invalid:50051',
     cidrs: ['10.20.30.0/24'],
+    // The worker's client certificate for the Bridge's mTLS: ca.crt, tls.crt, tls.key.
+    tlsSecret: 'dict-bridge-tls',
   },
   worker: { replicas: 2 },
   exporter: {
