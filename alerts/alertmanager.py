@@ -5,7 +5,7 @@ grouped by alert and Temporal namespace, and two inhibitions:
 
 - an SLO's page silences the ticket of the same SLO (Sloth's ``sloth_severity`` and ``sloth_id``
   labels, which every burn-rate alert carries): one burn, one notification;
-- the Temporal server down (its scrape target down, or its history service gone) silences the
+- the Temporal server down (its history service gone, the page) silences the
   alerts it causes downstream: pollers, backlog, schedule-to-start, the exporter's staleness and
   the server-side SLOs. The on-call gets the cause, not its echoes.
 
@@ -38,7 +38,8 @@ HEADER = (
 )
 
 # When the Temporal server is down, these follow from it.
-SERVER_DOWN = ("TemporalServerTargetDown", "TemporalHistoryServiceDown")
+# Only the page: one instance's failed scrape (a warning) must not hold back a page.
+SERVER_DOWN = ("TemporalHistoryServiceDown",)
 CAUSED_BY_SERVER_DOWN = (
     "TemporalTaskQueueNoPollers",
     "TemporalTaskQueueBacklogHigh",

@@ -99,7 +99,8 @@ def _run(args: argparse.Namespace) -> int:
         rules = incidents.drill_rules(args.run_dir) if args.incident else RULES_DIR
         if args.incident:
             say(incidents.on_drill_rules(args.incident))
-        stack_ = DemoStack(args.run_dir, ports, rules_dir=rules)
+        drill = incidents.DRILL_DYNAMIC_CONFIG if args.incident else {}
+        stack_ = DemoStack(args.run_dir, ports, rules_dir=rules, temporal_dynamic_config=drill)
         flows: list[ClaimFlow] = []
         stack.callback(_stop, stack_, flows)
         try:

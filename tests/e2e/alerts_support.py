@@ -22,7 +22,9 @@ def alert_stack(run_dir: Path) -> Iterator[DemoStack]:
     rules = run_dir / "drill-rules"
     generate.generate(out_dir=rules, tests_dir=None, drill=Drill())
     ports = DemoPorts(**{name: free_port() for name in DemoPorts().as_dict()})
-    stack = DemoStack(run_dir, ports, rules_dir=rules)
+    stack = DemoStack(
+        run_dir, ports, rules_dir=rules, temporal_dynamic_config=incidents.DRILL_DYNAMIC_CONFIG
+    )
     try:
         stack.start(print)
         yield stack
