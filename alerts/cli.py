@@ -2,9 +2,11 @@
 
 ``generate`` writes the rule files, PrometheusRule resources and SLO test files from the SLO
 specs and the operational alerts; ``check`` fails when the committed files differ from what
-``generate`` would write and runs ``promtool check rules`` on them; ``test`` runs every
+``generate`` would write and runs ``promtool check rules`` on them (and ``amtool check-config``
+on the Alertmanager routing); ``test`` runs every
 ``promtool test rules`` file; ``validate`` reads SLO specs (ours or Sloth's) and says what is in
 them. A spec error is one line naming the file, the SLO and the field; nothing is written then.
+``generate --drill`` writes drill rules (:mod:`alerts.drill`) into a folder of their own.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ import argparse
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import CLIError
-from toolkit import promtool
+from toolkit import amtool, promtool
+
+if TYPE_CHECKING:
+    from alerts.drill import Drill
 
 T = TypeVar("T")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add ``rules`` and its subcommands to ``dictobs``."""
-    from alerts.generate import GENERATED_DIR, GENERATED_TESTS_DIR, TESTS_DIR
+    from alerts.drill import DEFAULT_FOR_SCALE, DEFAULT_INTERVAL
+    from alerts.generate import DRILL_DIR, GENERATED_DIR, GENERATED_TESTS_DIR, TESTS_DIR
 
     parser = sub.add_parser("rules", help="Prometheus rules and SLOs: generate, check, test")
     cmds = parser.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
@@ -56,7 +62,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
             "repeatable (default Prometheus' global interval)",
         )
         p.add_argument(
-            "--out", type=Path, default=GENERATED_DIR, help="rule files folder (%(default)s)"
+            "--out",
+            type=Path,
+            help=f"rule files folder (default {_repo_path(GENERATED_DIR)}; "
+            f"with --drill {_repo_path(DRILL_DIR)})",
         )
         p.add_argument(
             "--tests",
@@ -65,8 +74,34 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
             help="folder of the generated SLO test files (%(default)s)",
         )
 
-    p = cmds.add_parser("generate", help="write rule files, PrometheusRules and SLO tests")
+    p = cmds.add_parser(
+        "generate",
+        help="write rule files, PrometheusRules and SLO tests",
+        description="Write rule files, PrometheusRules and SLO tests. With --drill, write only "
+        "the two rule files into a folder of their own, every group evaluated every "
+        "--drill-interval and each alert's for: multiplied by --for-scale; nothing else differs "
+        "from the shipped rules. For drills and tests, where an alert should fire within "
+        "seconds of its fault.",
+    )
     specs(p)
+    p.add_argument(
+        "--drill",
+        action="store_true",
+        help="drill rules: shorter evaluation intervals and for: durations, nothing else changed",
+    )
+    p.add_argument(
+        "--for-scale",
+        type=float,
+        default=DEFAULT_FOR_SCALE,
+        metavar="FACTOR",
+        help="with --drill: each for: times FACTOR, in whole seconds (%(default)s: 10m -> 6s)",
+    )
+    p.add_argument(
+        "--drill-interval",
+        default=DEFAULT_INTERVAL,
+        metavar="DURATION",
+        help="with --drill: evaluation interval of every group (%(default)s)",
+    )
     p.set_defaults(func=_generate)
 
     p = cmds.add_parser(
@@ -118,8 +153,9 @@ def _from_specs(make: Callable[..., T], args: argparse.Namespace) -> T:
     command's one-line error."""
     from alerts.slo.sli import SLOSpecError
 
+    options = _generator_options(args)
     try:
-        return make(args.slo_paths, args.out, args.tests, **_generator_options(args))
+        return make(args.slo_paths, args.out, args.tests, **options)
     except SLOSpecError as err:
         raise CLIError(str(err)) from None
 
@@ -158,11 +194,39 @@ def _generator_options(args: argparse.Namespace) -> dict[str, Any]:
         disable_alerts=args.disable_alerts,
         interval=intervals,
     )
+    drill = _drill(args)
+    _set_out(args, drill is not None)
     return {
         "options": options,
         "extra_labels": labels,
         "default_period": args.default_slo_period,
+        "drill": drill,
     }
+
+
+def _drill(args: argparse.Namespace) -> Drill | None:
+    """The drill asked for by ``--drill`` (with its scale and interval), or None."""
+    from alerts.drill import Drill
+
+    if not getattr(args, "drill", False):
+        return None
+    try:
+        return Drill(interval=args.drill_interval, for_scale=args.for_scale)
+    except ValueError as err:
+        raise CLIError(f"--drill: {err}") from None
+
+
+def _set_out(args: argparse.Namespace, drill: bool) -> None:
+    """The rule files folder: the shipped one, or for drill rules one of their own."""
+    from alerts.generate import DRILL_DIR, GENERATED_DIR
+
+    if args.out is None:
+        args.out = DRILL_DIR if drill else GENERATED_DIR
+    elif drill and args.out.resolve() == GENERATED_DIR:
+        raise CLIError(
+            f"--out {args.out}: drill rules never replace the shipped ones; give another folder "
+            f"(default {_repo_path(DRILL_DIR)})"
+        )
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -190,6 +254,17 @@ def _check(args: argparse.Namespace) -> int:
     print(proc.stdout.strip())
     if proc.returncode != 0:
         raise CLIError(f"promtool check rules failed:\n{(proc.stdout + proc.stderr).strip()}")
+    from alerts import alertmanager
+
+    routing = args.out / alertmanager.PATH
+    if routing in files:
+        try:
+            proc = amtool.run("check-config", str(routing))
+        except amtool.AmtoolError as err:
+            raise CLIError(str(err)) from None
+        print(proc.stdout.strip())
+        if proc.returncode != 0:
+            raise CLIError(f"amtool check-config failed:\n{(proc.stdout + proc.stderr).strip()}")
     return 0
 
 
@@ -256,6 +331,12 @@ def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
         return promtool.run(*args)
     except promtool.PromtoolError as err:
         raise CLIError(str(err)) from None
+
+
+def _repo_path(path: Path) -> str:
+    from alerts.generate import REPO_ROOT
+
+    return path.relative_to(REPO_ROOT).as_posix()
 
 
 def _shown(path: Path) -> str:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from alerts import operational
+from alerts.impact import IMPACTS
 from alerts.slo import rules as slo_rules
 from alerts.slo.sli import EventsSLI, LatencySLI
 from alerts.slo.spec import load_slos
@@ -42,19 +43,53 @@ def slos_table() -> str:
 
 def alerts_table() -> str:
     slos = load_slos(check_queries=False)
-    rows = ["| alert | group | severity | for | summary |", "| --- | --- | --- | --- | --- |"]
+    rows = [
+        "| alert | group | severity | for | summary | what users feel | the one page |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+
+    def row(name: str, group: str, severity: str, for_: str, summary: str) -> str:
+        impact = IMPACTS[name]
+        page = "this one" if impact.page == name else f"[{impact.page}]({_runbook(impact.page)})"
+        return (
+            f"| [{name}]({_runbook(name)}) | `{group}` | {severity} | {for_} | {cell(summary)} "
+            f"| {cell(impact.feels)} | {page} |"
+        )
+
     for group in operational.groups(DEFAULT):
+        severities: dict[str, list[str]] = {}
         for rule in group["rules"]:
+            severities.setdefault(rule["alert"], []).append(rule["labels"]["severity"])
+        for rule in group["rules"]:
+            name = rule["alert"]
+            if name not in severities:
+                continue  # a second tier of the same alert: one row
             rows.append(
-                f"| [{rule['alert']}]({_runbook(rule['alert'])}) | `{group['name']}` | "
-                f"{rule['labels']['severity']} | {rule.get('for', '—')} | "
-                f"{cell(rule['annotations']['summary'])} |"
+                row(
+                    name,
+                    group["name"],
+                    " / ".join(severities.pop(name)),
+                    rule.get("for", "—"),
+                    rule["annotations"]["summary"],
+                )
             )
+    for slo in slos:
+        rules = [slo_rules.burn_alert(slo, tier) for tier in ("page", "ticket")]
+        tiers = " / ".join(
+            f"{r['labels']['severity']} ({r['labels']['sloth_severity']})" for r in rules if r
+        )
+        if tiers:
+            summary = f"{slo.id}: the error budget burns too fast"
+            rows.append(row(slo.alerting.name, f"sloth-slo-alerts-{slo.id}", tiers, "—", summary))
     absent = slo_rules.absent_alert(slos[0])
     rows.append(
-        f"| [{absent['alert']}]({_runbook(absent['alert'])}) | `sloth-slo-alerts-<id>` | "
-        f"{absent['labels']['severity']} | {absent['for']} | "
-        f"{cell(absent['annotations']['summary'])} |"
+        row(
+            absent["alert"],
+            "sloth-slo-alerts-<id>",
+            absent["labels"]["severity"],
+            absent["for"],
+            absent["annotations"]["summary"],
+        )
     )
     return "\n".join(rows) + "\n"
 

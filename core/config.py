@@ -28,6 +28,10 @@ from typing import Any
 from core import domain, settings, yamlfile
 from core.errors import CLIError
 
+# Where the pack's runbook is published: docs/runbook.md of its repository, as the Git host
+# renders it (anchors are the section titles in lower case, GitHub's rule).
+RUNBOOK_URL = "https://github.com/dict-observability/dict-observability/blob/main/docs/runbook.md"
+
 # Server errors the caller causes: not the server's unavailability (frontend alert and SLO).
 CLIENT_ERROR_TYPES: tuple[str, ...] = (
     "NotFound",
@@ -47,6 +51,35 @@ CLIENT_ERROR_TYPES: tuple[str, ...] = (
 )
 
 
+# Bridge answers that mean the Bridge (or the way to it) failed, as gRPC status names. Business
+# answers (INVALID_ARGUMENT, ALREADY_EXISTS, NOT_FOUND, FAILED_PRECONDITION) are the Bridge
+# working; CANCELLED is the caller giving up (a worker shutting down).
+BRIDGE_FAILURE_CODES: tuple[str, ...] = (
+    "UNAVAILABLE",
+    "DEADLINE_EXCEEDED",
+    "INTERNAL",
+    "UNKNOWN",
+    "RESOURCE_EXHAUSTED",
+    "UNAUTHENTICATED",
+    "PERMISSION_DENIED",
+    "UNIMPLEMENTED",
+    "DATA_LOSS",
+)
+
+# RESOURCE_EXHAUSTED causes that mean the server is overloaded; the others (rate, concurrency
+# and quota limits) are limits doing their job and are not paged on.
+OVERLOAD_CAUSES: tuple[str, ...] = (
+    "SystemOverloaded",
+    "PersistenceLimit",
+    "PersistenceStorageLimit",
+    "CircuitBreakerOpen",
+)
+
+
+def bridge_failure_regex() -> str:
+    return "|".join(BRIDGE_FAILURE_CODES)
+
+
 def client_error_regex() -> str:
     """``serviceerror_(NotFound|...)``: the ``error_type`` values of client-caused errors."""
     return "serviceerror_(" + "|".join(CLIENT_ERROR_TYPES) + ")"
@@ -56,16 +89,22 @@ def client_error_regex() -> str:
 class Thresholds:
     """Where an alert fires, and where its panel turns orange (warning) or red (critical)."""
 
-    workflow_failure_rate: float = 0.1  # failed workflows per second, by workflow type
+    # Failed / closed workflows of one type over 1h, once at least the minimum failed.
+    workflow_failure_ratio: float = 0.05
+    workflow_failure_min_failures: int = 3
     backlog_tasks: int = 1000
     schedule_to_start_warning_seconds: float = 0.2
     schedule_to_start_critical_seconds: float = 1.0
-    activity_retry_ratio: float = 0.1  # failed attempts / received attempts
+    activity_retry_ratio: float = 0.1  # failed attempts / attempts, over 15m
+    activity_retry_min_attempts: int = 20  # fewer attempts in 15m say nothing about a ratio
     bridge_error_ratio: float = 0.05
     frontend_error_ratio: float = 0.01
     persistence_p99_seconds: float = 1.0
     sync_match_ratio: float = 0.95
+    sync_match_min_polls: int = 60  # successful polls in 10m (0.1/s) before the ratio counts
     exporter_stale_seconds: int = 300
+    exporter_rate_limited_ratio: float = 0.1  # of the exporter's calls to Temporal, over 15m
+    timer_lag_seconds: float = 60.0  # p99 from a timer's fire time to its task done
     # Client certificates: renew within a week (warning); a day left is critical.
     certificate_expiry_warning_seconds: int = 7 * 86400
     certificate_expiry_critical_seconds: int = 86400
@@ -88,7 +127,9 @@ class PackConfig:
     task_queue: str = settings.TASK_QUEUE
     claim_workflow_type: str = domain.CREATE_CLAIM_WORKFLOW
     # Runbook links: the pattern gets the section anchor (the alert name in lower case).
-    runbook_url_pattern: str = "docs/runbook.md#%s"
+    # Absolute, so that the link opens from a notification; point it at where your copy of the
+    # runbook is served.
+    runbook_url_pattern: str = RUNBOOK_URL + "#%s"
     # Temporal Web UI, for the deployment (dictobs pack-config): the pattern gets the namespace.
     temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
     # The Grafana folder the dashboards are pushed to and provisioned in.
@@ -145,6 +186,7 @@ class PackConfig:
             "worker_job": self.worker_job,
             "exporter_job": self.exporter_job,
             "client_error_regex": client_error_regex(),
+            "bridge_failure_regex": bridge_failure_regex(),
         }
 
 
@@ -223,4 +265,6 @@ def _value(name: str, current: Any, annotation: Any, value: Any, source: str) ->
         raise refuse("a Prometheus label name")
     if name.endswith("_url_pattern") and value.count("%s") != 1:
         raise refuse("a URL with one %s where the name goes")
+    if name.endswith("_url_pattern") and not value.startswith(("https://", "http://")):
+        raise refuse("an absolute http(s) URL (a notification cannot open a relative link)")
     return value

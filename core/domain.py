@@ -58,6 +58,9 @@ UNRESOLVED_STATUSES: tuple[ClaimStatus, ...] = tuple(
 # the run its retry policy starts: that run is not where the claim ended, so it is not counted
 # among the claims closed unresolved.
 HANDED_OVER = "HANDED_OVER"
+# What the Bridge answers when it refuses a claim for a business reason (an invalid request, a
+# key that already has an open claim): the claim's workflow fails, the platform worked.
+BUSINESS_REFUSALS: tuple[str, ...] = ("ValidationError", "KeyAlreadyExistsError")
 
 # The claim resolution period (DICT: 30 days): a claim nobody decides on is cancelled then.
 CLAIM_PERIOD = timedelta(days=30)
@@ -86,9 +89,14 @@ SA_CLAIM_STATUS = "DictClaimStatus"  # Keyword
 SA_CLAIM_DEADLINE = "DictClaimDeadline"  # Datetime
 SA_CLAIMER_ISPB = "DictClaimerISPB"  # Keyword
 SA_OWNER_ISPB = "DictOwnerISPB"  # Keyword
+SA_CLAIM_STATUS_SINCE = "DictClaimStatusSince"  # Datetime: when the status was last set
 SEARCH_ATTRIBUTES: dict[str, str] = {
     SA_CLAIM_STATUS: "Keyword",
     SA_CLAIM_DEADLINE: "Datetime",
     SA_CLAIMER_ISPB: "Keyword",
     SA_OWNER_ISPB: "Keyword",
+    SA_CLAIM_STATUS_SINCE: "Datetime",
 }
+# Statuses a healthy claim leaves within minutes: OPEN until CreateClaim answers, CONFIRMED
+# until CompleteClaim and TransferEntry do. A claim held in one for long is stuck.
+TRANSIENT_STATUSES: tuple[ClaimStatus, ...] = (ClaimStatus.OPEN, ClaimStatus.CONFIRMED)

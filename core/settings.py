@@ -25,6 +25,7 @@ EXPORTER_PORT = 9465
 BRIDGE_PORT = 50051
 PROMETHEUS_PORT = 9090
 ALERTMANAGER_PORT = 9093
+CODEC_SERVER_PORT = 8081
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class TemporalSettings:
     tls_key: Path | None = None
     tls_server_name: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    # Payloads are encrypted with the keys in this file (core.codec); unset: plaintext.
+    codec_key_file: Path | None = None
 
     @property
     def tls_enabled(self) -> bool:
@@ -49,6 +52,11 @@ class GrafanaSettings:
     token: str | None = field(default=None, repr=False)
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    org_id: int = 1
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_skip_verify: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,18 @@ def _api_key(env: Mapping[str, str]) -> str | None:
         return path.read_text().strip() or None
     except (OSError, UnicodeDecodeError):
         raise SettingsError(f"TEMPORAL_API_KEY_FILE={path}: cannot read it as text") from None
+
+
+def _codec_key_file(env: Mapping[str, str]) -> Path | None:
+    """``TEMPORAL_CODEC_KEY_FILE``, checked now (a bad key file is an error before anything
+    connects, not a failed workflow task later)."""
+    value = env.get("TEMPORAL_CODEC_KEY_FILE")
+    if not value:
+        return None
+    from core.codec import KeyRing  # the cryptography library, only for who encrypts
+
+    KeyRing.read(Path(value), f"TEMPORAL_CODEC_KEY_FILE={value}")
+    return Path(value)
 
 
 def _host_port(env: Mapping[str, str], name: str, default: str) -> str:
@@ -125,23 +145,58 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         tls_key=key,
         tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
         api_key=_api_key(env),
+        codec_key_file=_codec_key_file(env),
     )
     _check_temporal_tls(temporal)
-    grafana = GrafanaSettings(
-        url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,
-        token=env.get("GRAFANA_TOKEN") or None,
-        user=env.get("GRAFANA_USER") or None,
-        password=env.get("GRAFANA_PASSWORD") or None,
-    )
     return Settings(
         temporal=temporal,
-        grafana=grafana,
+        grafana=load_grafana(env),
         bridge_address=_host_port(env, "BRIDGE_ADDRESS", Settings.bridge_address),
         worker_metrics_address=_host_port(
             env, "WORKER_METRICS_ADDRESS", Settings.worker_metrics_address
         ),
         exporter_address=_host_port(env, "EXPORTER_ADDRESS", Settings.exporter_address),
         bridge_tls=load_bridge_tls(env),
+    )
+
+
+def _org_id(env: Mapping[str, str]) -> int:
+    value = (env.get("GRAFANA_ORG_ID") or "1").strip()
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(
+            f"GRAFANA_ORG_ID={value}: expected the organisation's number (1 for the first "
+            "organisation); see Administration > Organizations in Grafana"
+        )
+    return int(value)
+
+
+def load_grafana(env: Mapping[str, str]) -> GrafanaSettings:
+    """``GRAFANA_URL``, ``GRAFANA_TOKEN`` or ``GRAFANA_USER``/``GRAFANA_PASSWORD``,
+    ``GRAFANA_ORG_ID`` and the TLS settings of the connection: ``GRAFANA_TLS_CA``,
+    ``GRAFANA_TLS_CERT`` with ``GRAFANA_TLS_KEY`` (a client certificate), and
+    ``GRAFANA_TLS_SKIP_VERIFY``."""
+    cert, key = _path(env, "GRAFANA_TLS_CERT"), _path(env, "GRAFANA_TLS_KEY")
+    if bool(cert) != bool(key):
+        raise SettingsError(
+            "GRAFANA_TLS_CERT and GRAFANA_TLS_KEY go together for a client certificate: "
+            "set both or neither"
+        )
+    ca, skip = _path(env, "GRAFANA_TLS_CA"), _flag(env, "GRAFANA_TLS_SKIP_VERIFY")
+    if ca and skip:
+        raise SettingsError(
+            "GRAFANA_TLS_CA and GRAFANA_TLS_SKIP_VERIFY are both set: a CA verifies the "
+            "server, skipping verification ignores it; keep one (the CA)"
+        )
+    return GrafanaSettings(
+        url=(env.get("GRAFANA_URL") or "").rstrip("/") or None,
+        token=env.get("GRAFANA_TOKEN") or None,
+        user=env.get("GRAFANA_USER") or None,
+        password=env.get("GRAFANA_PASSWORD") or None,
+        org_id=_org_id(env),
+        tls_ca=ca,
+        tls_cert=cert,
+        tls_key=key,
+        tls_skip_verify=skip,
     )
 
 

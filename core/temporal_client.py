@@ -1,11 +1,14 @@
-"""Connecting to Temporal with the pack's settings (plain, TLS, mTLS or API key)."""
+"""Connecting to Temporal with the pack's settings (plain, TLS, mTLS or API key), encrypting
+payloads when ``TEMPORAL_CODEC_KEY_FILE`` names a key file (:mod:`core.codec`)."""
 
 from __future__ import annotations
 
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+from core import codec
 from core.settings import TemporalSettings
 
 
@@ -29,4 +32,13 @@ async def connect(settings: TemporalSettings, runtime: Runtime | None = None) ->
         tls=tls_config(settings),
         api_key=settings.api_key,
         runtime=runtime,
+        data_converter=data_converter(settings),
     )
+
+
+def data_converter(settings: TemporalSettings) -> DataConverter:
+    """Encrypting with the key file's keys when one is set (read now: a key just rotated in is
+    used), else the SDK's default."""
+    path = settings.codec_key_file
+    ring = codec.KeyRing.read(path, f"TEMPORAL_CODEC_KEY_FILE={path}") if path else None
+    return codec.data_converter(ring)

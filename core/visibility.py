@@ -109,15 +109,35 @@ class ClaimQueries:
         """Open claims older than ``now - cutoff``: one rung of the age ladder."""
         return f"{self.open_claims()} AND StartTime < '{timestamp(cutoff)}'"
 
+    @property
+    def _unresolved(self) -> str:
+        """Not yet resolved at the Bridge: a claim that reached its final status and is only
+        notifying the parties (NotifyUsers may retry for a while) is neither near nor past its
+        deadline."""
+        final = ", ".join(_quoted(s.value) for s in sorted(domain.TERMINAL_STATUSES))
+        return f"{self.status_attribute} NOT IN ({final})"
+
     def deadline_between(self, start: Moment, end: Moment) -> str:
+        """Unresolved open claims whose deadline falls between ``start`` and ``end``."""
         return (
-            f"{self.open_claims()} AND {self.deadline_attribute} "
+            f"{self.open_claims()} AND {self._unresolved} AND {self.deadline_attribute} "
             f"BETWEEN {_time(start)} AND {_time(end)}"
         )
 
     def deadline_before(self, moment: Moment) -> str:
-        """Open claims whose deadline has passed: the auto-cancel did not happen."""
-        return f"{self.open_claims()} AND {self.deadline_attribute} < {_time(moment)}"
+        """Unresolved open claims whose deadline has passed: the auto-cancel did not happen."""
+        return (
+            f"{self.open_claims()} AND {self._unresolved} "
+            f"AND {self.deadline_attribute} < {_time(moment)}"
+        )
+
+    def stuck_in(self, status: str, since_before: datetime) -> str:
+        """Open claims that have held ``status`` since before ``since_before`` (claims started
+        before the status-since attribute existed lack it and are not counted)."""
+        return (
+            f"{self.status_attribute} = {_quoted(status)} AND {self._claims} AND {UNCLOSED} "
+            f"AND {domain.SA_CLAIM_STATUS_SINCE} < '{timestamp(since_before)}'"
+        )
 
     def closed_unresolved(self) -> str:
         """Claims whose workflow closed while the claim was still open at the Bridge, one group

@@ -37,7 +37,8 @@ def server_closes() -> Panel:
         "workflow type: completed, failed, timed out, terminated, cancelled. Compare with the "
         "worker's resolutions beside it: claim workflows that timed out or were terminated "
         "never reach the worker's counters and leave their claim open at the Bridge; see the "
-        "runbook section on claims closed unresolved.",
+        "runbook sections on claim workflows timed out or terminated and on claims closed "
+        "unresolved.",
         "short",
         tuple(
             Query(
@@ -51,5 +52,5 @@ def server_closes() -> Panel:
         ),
         width=6,
         thresholds=(Step("blue"),),
-        runbooks=("ClaimWorkflowClosedUnresolved",),
+        runbooks=("ClaimWorkflowTimedOutOrTerminated", "ClaimWorkflowClosedUnresolved"),
     )

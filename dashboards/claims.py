@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from core.catalog import exporter, worker
 from core.domain import CLAIM_PERIOD, EXPIRED, NEAR_DEADLINE_HOURS
-from dashboards import claim_ends, links
+from dashboards import claim_ends, exporter_health, links
 from dashboards.model import Dashboard, Format, Kind, Panel, Query, Row, Step
 from dashboards.queries import (
     NS,
@@ -31,13 +31,14 @@ DAY = 86400
 PERIOD_DAYS = CLAIM_PERIOD.days
 DAYS = "suffix: days"
 WORKER = (NS, TQ)
-NEARING, PAST = "ClaimWorkflowNearing30DayExpiration", "ClaimWorkflowPastDeadline"
+PAST = "ClaimWorkflowPastDeadline"
 EXPORTER_ALERTS = ("DictExporterDown", "DictExporterStale")
 
 # Age thresholds in days: a claim is late from 28 days on and must be gone at 30.
 AGE_STEPS = (Step("green"), Step("orange", PERIOD_DAYS - 2), Step("red", PERIOD_DAYS))
 NEAR_DAYS = NEAR_DEADLINE_HOURS / 24
-# Where the claim alerts fire: orange inside the near-deadline window, red once overdue.
+# Orange inside the near-deadline window (no alert: undecided claims reach it by design), red
+# once overdue, where the claim alert fires.
 COUNTDOWN_STEPS = (Step("red"), Step("orange", 0), Step("green", NEAR_DAYS))
 ANY_IS_BAD = (Step("green"), Step("red", 1))
 
@@ -71,7 +72,7 @@ def _now() -> Row:
                 "Next deadline countdown",
                 "Days left before the earliest deadline of an open claim (negative: overdue), "
                 "as the exporter finds it from the claims' deadline attribute. Orange inside "
-                f"the {NEAR_DEADLINE_HOURS} h window ({NEARING}), red once overdue ({PAST}): "
+                f"the {NEAR_DEADLINE_HOURS} h window, red once overdue ({PAST}): "
                 "make sure the owner's decision or the auto-cancel happens and check the "
                 "worker; the links list those claims.",
                 DAYS,
@@ -82,7 +83,7 @@ def _now() -> Row:
                 thresholds=COUNTDOWN_STEPS,
                 no_value="no open claim has a deadline",
                 links=(links.near_deadline(), links.past_deadline()),
-                runbooks=(NEARING, PAST),
+                runbooks=(PAST,),
             ),
             Panel(
                 Kind.STAT,
@@ -97,14 +98,14 @@ def _now() -> Row:
                 decimals=1,
                 thresholds=AGE_STEPS,
                 links=(links.open_claims(),),
-                runbooks=(NEARING,),
+                runbooks=(PAST,),
             ),
             Panel(
                 Kind.STAT,
                 "Near deadline",
                 "Open claims whose deadline falls within the near-deadline window. A rising "
-                f"count is normal when many owners never answer; orange when the window holds "
-                f"claims ({NEARING}, info): watch the countdown and the overdue count.",
+                "count is normal when many owners never answer, and raises no alert; orange when "
+                "the window holds claims: watch the countdown and the overdue count.",
                 "short",
                 (
                     Query(
@@ -116,7 +117,6 @@ def _now() -> Row:
                 height=5,
                 thresholds=(Step("green"), Step("orange", 1)),
                 links=(links.near_deadline(),),
-                runbooks=(NEARING,),
             ),
             Panel(
                 Kind.STAT,
@@ -164,8 +164,29 @@ def _status_and_age() -> Row:
                         "{{status}}",
                     ),
                 ),
+                width=8,
                 stacked=True,
                 links=(links.with_status(),),
+            ),
+            Panel(
+                Kind.TIMESERIES,
+                "Claims stuck in a status",
+                "Open claims held in OPEN or CONFIRMED for longer than the exporter's "
+                "stuck_after (1 h by default), statuses a healthy claim leaves within minutes. "
+                "OPEN waits for the claim's creation at the Bridge, CONFIRMED for its "
+                "completion: above zero for 15 minutes warns. Open those claims (link) and look "
+                "at their pending activity, the Bridge and the worker.",
+                "short",
+                (
+                    Query(
+                        f"sum by (status) ({series(exporter.CLAIMS_STUCK, NS)})",
+                        "{{status}}",
+                    ),
+                ),
+                width=8,
+                thresholds=ANY_IS_BAD,
+                links=(links.with_status(),),
+                runbooks=("ClaimStuckInStatus",),
             ),
             Panel(
                 Kind.BARGAUGE,
@@ -180,6 +201,7 @@ def _status_and_age() -> Row:
                         instant=True,
                     ),
                 ),
+                width=8,
                 thresholds=(Step("blue"),),
             ),
             Panel(
@@ -197,7 +219,7 @@ def _status_and_age() -> Row:
                 ),
                 thresholds=ANY_IS_BAD,
                 links=(links.near_deadline(), links.past_deadline()),
-                runbooks=(NEARING, PAST),
+                runbooks=(PAST,),
             ),
             Panel(
                 Kind.TIMESERIES,
@@ -211,7 +233,7 @@ def _status_and_age() -> Row:
                 decimals=1,
                 thresholds=AGE_STEPS,
                 links=(links.open_claims(),),
-                runbooks=(NEARING,),
+                runbooks=(PAST,),
             ),
         ),
     )
@@ -328,7 +350,7 @@ def dashboard() -> Dashboard:
         uid=UID,
         title="DICT / Claims overview",
         description="Open DICT claims, their age against the 30-day deadline, and how they end.",
-        rows=(_now(), _status_and_age(), _flow(), _resolution()),
+        rows=(_now(), _status_and_age(), _flow(), _resolution(), exporter_health.row()),
         variables=(*variables(), links.NEAR_UNTIL),
         tags=("claims",),
         time_from="now-7d",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core import settings
-from core.errors import CLIError
+from core.errors import CLIError, SettingsError
 from dashboards.defaults import FOLDER, GENERATED
 
 if TYPE_CHECKING:
@@ -49,6 +49,18 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.add_argument("--force", action="store_true", help="overwrite dashboards edited in Grafana")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (%(default)s)")
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a unified diff of each dashboard that changes, before writing (with "
+        "--dry-run: only the diff)",
+    )
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the pack's dashboards (by its tag) in the folder that it no longer "
+        "generates, listing them first",
+    )
     p.set_defaults(func=_push)
 
 
@@ -94,52 +106,106 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from dashboards import build, push
-    from dashboards.grafana_api import Grafana, GrafanaError, redact
+    from dashboards import build, grafana_folders, push
+    from dashboards.grafana_api import GrafanaError, GrafanaSetupError, redact
 
-    grafana_settings = settings.load().grafana
+    try:
+        grafana_settings = settings.load().grafana
+        grafana_folders.folder_path(args.folder)
+        grafana = _grafana(grafana_settings, args.timeout)
+    except (GrafanaSetupError, SettingsError) as err:
+        raise CLIError(str(err), status=2) from None
     written = build.write(args.out, args.folder)
-    if grafana_settings.url is None:
+    if grafana is None:
         print(
             f"built {len(written)} files under {args.out}; GRAFANA_URL is not set, nothing pushed"
         )
         print("set GRAFANA_URL and GRAFANA_TOKEN (or GRAFANA_USER and GRAFANA_PASSWORD) to push")
         return 0
     try:
-        grafana = Grafana(
-            grafana_settings.url,
-            token=grafana_settings.token,
-            user=grafana_settings.user,
-            password=grafana_settings.password,
-            timeout=args.timeout,
-        )
         models = build.models()
+        target = push.prepare(grafana, args.folder)
+        plans = push.plan(target, models, prune=args.prune)
+        print(f"Grafana at {redact(grafana.base)}: dashboards through {target.dashboards.label}")
+        if args.diff:
+            _print_diffs(plans)
         if args.dry_run:
-            return _dry_run(grafana, models, args.folder)
-        results = push.push(grafana, models, args.folder, force=args.force)
+            return _dry_run(grafana, target, plans)
+        pruned = [p for p in plans if p.action == push.PRUNED]
+        push.blockers(plans, args.force)
+        for p in pruned:
+            print(f"deleting {p.title}  uid={p.uid}: no longer generated")
+        results = push.apply(target, plans, force=args.force)
+    except GrafanaSetupError as err:
+        raise CLIError(str(err), status=2) from None
     except GrafanaError as err:
         raise CLIError(str(err), status=1) from None
     for r in results:
         version = f"version {r.version}" if r.version is not None else ""
-        print(f"{r.action:<9} {r.title}  {r.url}  {version}".rstrip())
+        print(f"{r.action:<9} {r.title}  {r.url or f'uid={r.uid}'}  {version}".rstrip())
     print(f"pushed to {redact(grafana.base)}, folder {args.folder!r}: {_summary(results)}")
     return 0
 
 
-def _dry_run(grafana: Grafana, models: list[dict[str, Any]], folder: str) -> int:
+def _grafana(grafana_settings: settings.GrafanaSettings, timeout: float) -> Grafana | None:
+    """The client, or None when GRAFANA_URL is unset; a setting it cannot use fails here,
+    before anything is written."""
+    from dashboards.grafana_api import Grafana, GrafanaError, redact, tls_context
+
+    if grafana_settings.url is None:
+        return None
+    tls_set = (
+        grafana_settings.tls_ca or grafana_settings.tls_cert or grafana_settings.tls_skip_verify
+    )
+    if tls_set and not grafana_settings.url.lower().startswith("https://"):
+        raise CLIError(
+            f"GRAFANA_URL={redact(grafana_settings.url)} is not https, so the GRAFANA_TLS_* "
+            "settings would be ignored: use https:// or unset them",
+            status=2,
+        )
+    tls = tls_context(
+        grafana_settings.tls_ca,
+        grafana_settings.tls_cert,
+        grafana_settings.tls_key,
+        grafana_settings.tls_skip_verify,
+    )
+    try:
+        return Grafana(
+            grafana_settings.url,
+            token=grafana_settings.token,
+            user=grafana_settings.user,
+            password=grafana_settings.password,
+            timeout=timeout,
+            org_id=grafana_settings.org_id,
+            tls=tls,
+        )
+    except GrafanaError as err:
+        raise CLIError(str(err), status=2) from None
+
+
+def _print_diffs(plans: list[push.Plan]) -> None:
+    from dashboards import push
+
+    for p in plans:
+        text = push.diff(p)
+        if text:
+            print(text, end="" if text.endswith("\n") else "\n")
+
+
+def _dry_run(grafana: Grafana, target: push.Target, plans: list[push.Plan]) -> int:
     from dashboards import push
     from dashboards.grafana_api import redact
 
-    push.check_health(grafana)
-    folder_uid = push.find_folder(grafana, folder)
-    if folder_uid is None:
-        print(f"folder {folder!r} would be created")
-    for p in push.plan(grafana, models):
+    for path in target.missing:
+        print(f"folder {path!r} would be created")
+    for p in plans:
         notes = []
         if p.edited:
             notes.append("edited in Grafana since the last push: needs --force")
-        if p.provisioned:
-            notes.append("provisioned from files: Grafana will refuse the save")
+        if p.provisioned and p.action in (push.CHANGED, push.PRUNED):
+            notes.append("provisioned from files: Grafana refuses the change")
+        if p.action == push.PRUNED:
+            notes.append("no longer generated: --prune deletes it")
         note = f"  ({'; '.join(notes)})" if notes else ""
         print(f"{p.action:<9} {p.title}  uid={p.uid}{note}")
     print(f"dry run against {redact(grafana.base)}: nothing was written")
@@ -151,4 +217,6 @@ def _summary(results: list[push.Result]) -> str:
 
     counts = {a: sum(r.action == a for r in results) for a in (push.CREATED, push.CHANGED)}
     counts[push.UNCHANGED] = sum(r.action == push.UNCHANGED for r in results)
-    return ", ".join(f"{n} {a}" for a, n in counts.items())
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items())
+    pruned = sum(r.action == push.PRUNED for r in results)
+    return f"{summary}, {pruned} pruned" if pruned else summary

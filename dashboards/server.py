@@ -232,6 +232,7 @@ def _limits() -> Row:
                 runbooks=(
                     "TemporalServerTargetDown",
                     "TemporalHistoryServiceDown",
+                    "DictWorkerDown",
                     "DictExporterDown",
                 ),
             ),

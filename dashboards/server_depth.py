@@ -127,6 +127,7 @@ def timers() -> Row:
                 width=8,
                 thresholds=(Step("green"), Step("orange", 5), Step("red", 60)),
                 no_value=IDLE,
+                runbooks=("TemporalTimerQueueLagging",),
             ),
             Panel(
                 Kind.STAT,

@@ -20,6 +20,7 @@ from core.shutdown import exit_now
 # Modules that add subcommands, in the order --help lists them.
 PARTS = (
     "worker.cli",
+    "worker.codec_cli",
     "worker.bridge.cli",
     "exporters.cli",
     "alerts.cli",

@@ -59,7 +59,7 @@ def build_registry(
     state: Callable[[], State],
     calls: CallStats,
     config: ExporterConfig,
-    serving_cert_expiry: float | None = None,
+    serving_cert_expiry: Callable[[], float | None] = lambda: None,
 ) -> Any:
     """A registry holding the exporter's collectors (its own, never the global default)."""
     namespace = config.temporal.namespace
@@ -193,7 +193,7 @@ class Exporter:
         host, port = addresses.parse(address, any_host=True, any_port=True)
         origin = self.config.origins.get("web.listen_address", "--web.listen-address")
         registry = build_registry(
-            lambda: self.state, self.calls, self.config, self.web.cert_not_after
+            lambda: self.state, self.calls, self.config, lambda: self.web.cert_not_after
         )
         page = landing_page(
             self.config.temporal.namespace, durations.format(self.config.interval, weeks=False)

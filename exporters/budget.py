@@ -70,14 +70,22 @@ class CallStats:
 
     calls: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
+    limited: dict[str, int] = field(default_factory=dict)  # failures that were RESOURCE_EXHAUSTED
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, call: str, failed: bool = False) -> None:
+    def record(self, call: str, failed: bool = False, limited: bool = False) -> None:
         with self._lock:
             self.calls[call] = self.calls.get(call, 0) + 1
             self.failures.setdefault(call, 0)
-            if failed:
+            self.limited.setdefault(call, 0)
+            if failed or limited:
                 self.failures[call] += 1
+            if limited:
+                self.limited[call] += 1
+
+    def rate_limited(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.limited)
 
     def copy(self) -> tuple[dict[str, int], dict[str, int]]:
         with self._lock:

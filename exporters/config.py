@@ -44,6 +44,7 @@ class ExporterConfig:
     oldest_max_age: timedelta
     near_deadline_window: timedelta
     closed_window: timedelta
+    stuck_after: timedelta
     interval: timedelta
     deadline: timedelta
     rpc_timeout: timedelta
@@ -134,7 +135,7 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
             f"{values['oldest_age.max'].origin}: must exceed the last age threshold "
             f"({durations.format(thresholds[-1], weeks=False)})"
         )
-    for key in ("oldest_age.resolution", "near_deadline_window", "closed_window"):
+    for key in ("oldest_age.resolution", "near_deadline_window", "closed_window", "stuck_after"):
         if get(key) <= timedelta(0):
             raise ConfigError(f"{values[key].origin}: must be longer than 0s")
     rate, burst = get("visibility.rate"), get("visibility.burst")
@@ -156,6 +157,7 @@ def _build(values: dict[str, _Value], env: Mapping[str, str]) -> ExporterConfig:
         oldest_max_age=max_age,
         near_deadline_window=get("near_deadline_window"),
         closed_window=get("closed_window"),
+        stuck_after=get("stuck_after"),
         interval=interval,
         deadline=deadline,
         rpc_timeout=get("refresh.rpc_timeout"),

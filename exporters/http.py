@@ -1,11 +1,14 @@
 """Serving the exporter: ``/`` (a landing page), ``/metrics`` and ``/healthz``.
 
-Plain ``http.server`` threads: a scrape only formats the cached snapshot, so there is nothing to
-gain from an async server. With a web config the endpoint speaks TLS (handshake in the request's
-own thread, so one slow client cannot hold the accept loop) and asks for basic auth on every path
-but ``/healthz`` (a liveness probe carries no credentials, and "the HTTP server runs" is no
-secret). At most :data:`MAX_CONCURRENT_REQUESTS` connections are served at once; more are closed
-at once rather than each getting a thread. The ``Server`` header names the exporter only.
+Plain ``http.server`` threads (:mod:`toolkit.http_server`): a scrape only formats the cached
+snapshot, so there is nothing to gain from an async server. With a web config the endpoint
+speaks TLS (handshake in the request's own thread, so one slow client cannot hold the accept
+loop) and asks for basic auth on every path but ``/healthz`` (a liveness probe carries no
+credentials, and "the HTTP server runs" is no secret). At most :data:`MAX_CONCURRENT_REQUESTS`
+connections are served at once; more are closed at once rather than each getting a thread. The
+``Server`` header names the exporter only; the web config's ``http_server_config.headers`` go on
+every response. Each new connection gets the certificate on disk at that moment
+(:mod:`exporters.servingtls` reloads it when it changes).
 """
 
 from __future__ import annotations
@@ -14,15 +17,15 @@ import base64
 import binascii
 import html
 import logging
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import ssl
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from exporters.webconfig import WebConfig
+from toolkit.http_server import CappedHTTPServer
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,7 @@ refreshed from Temporal every {interval} in the background.</p>
 """
 
 
-class MetricsServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class MetricsServer(CappedHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
@@ -51,57 +51,17 @@ class MetricsServer(ThreadingHTTPServer):
         landing: str,
     ) -> None:
         self.registry, self.web, self.landing = registry, web, landing
-        self._slots = threading.BoundedSemaphore(MAX_CONCURRENT_REQUESTS)
-        self.refused_connections = 0
-        if ":" in address[0]:  # "[::]:9465" arrives here as "::"
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
+        super().__init__(
+            address, _Handler, max_concurrent=MAX_CONCURRENT_REQUESTS, thread_name="exporter-http"
+        )
 
     @property
-    def scheme(self) -> str:
-        return "https" if self.web.ssl_context else "http"
+    def ssl_context(self) -> ssl.SSLContext | None:
+        return self.web.ssl_context
 
     @property
-    def url(self) -> str:
-        host, port = str(self.server_address[0]), self.server_address[1]
-        return f"{self.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        if self.web.ssl_context is not None:
-            sock = self.web.ssl_context.wrap_socket(
-                sock, server_side=True, do_handshake_on_connect=False
-            )
-        return sock, address
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            self.refused_connections += 1
-            log.debug(
-                "over %d requests at once: closing %s", MAX_CONCURRENT_REQUESTS, client_address
-            )
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that drops the connection or fails the TLS handshake is not our error.
-        log.debug("request from %s failed", client_address, exc_info=True)
-
-    def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="exporter-http", daemon=True)
-        thread.start()
-        return thread
+    def scheme(self) -> str:  # without loading the certificate
+        return "https" if self.web.tls is not None else "http"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -112,6 +72,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def end_headers(self) -> None:
+        for name, value in self.server.web.headers.items():  # http_server_config.headers
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]

@@ -143,6 +143,13 @@ SETTINGS: tuple[Setting, ...] = (
         "a claim this close to its deadline",
     ),
     Setting("closed_window", Kind.DURATION, "5m", "lookback for claims closed recently"),
+    Setting(
+        "stuck_after",
+        Kind.DURATION,
+        "1h",
+        "a claim held this long in OPEN or CONFIRMED (statuses a healthy claim leaves within "
+        "minutes) is stuck",
+    ),
     Setting("refresh.interval", Kind.DURATION, "30s", "time between background refreshes"),
     Setting(
         "refresh.deadline",

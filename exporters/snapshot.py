@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.domain import CLOSE_OUTCOMES
+from core.domain import CLOSE_OUTCOMES, TRANSIENT_STATUSES
 from core.visibility import ClaimQueries, open_of_type
 from exporters import age, deadline
 from exporters.config import ExporterConfig
@@ -29,6 +29,7 @@ class Snapshot:
     overdue: int
     closed_by_outcome: dict[str, int]
     closed_unresolved: dict[str, int]  # outcome → claims closed while open at the Bridge
+    stuck: dict[str, int]  # transient status → open claims held in it past stuck_after
     queues: dict[tuple[str, TaskType], QueueStats]
     oldest: age.Bracket | None = None  # where the oldest open claim was found, for the next take
     # Unix time of the earliest deadline of an open claim (None: no open claim has one), and
@@ -90,6 +91,10 @@ async def take(
     )
     groups = await api.count_groups(queries.closed_since(now - config.closed_window))
     unresolved = await api.count_groups(queries.closed_unresolved())
+    stuck = {
+        s.value: await api.count(queries.stuck_in(s.value, now - config.stuck_after))
+        for s in TRANSIENT_STATUSES
+    }
     queues = {
         (name, kind): await api.describe_task_queue(name, kind)
         for name in config.task_queues
@@ -111,6 +116,7 @@ async def take(
             for status, label in CLOSE_OUTCOMES.items()
             if status not in ("Completed", "ContinuedAsNew")
         },
+        stuck=stuck,
         queues=queues,
         oldest=bracket,
         earliest_deadline=(
@@ -132,6 +138,7 @@ def planned_calls(config: ExporterConfig) -> dict[str, int]:
         )
         + deadline.max_search_calls(config.oldest_resolution, config.oldest_max_age)
         + 4  # near deadline, overdue, closed by outcome, closed unresolved
+        + len(TRANSIENT_STATUSES)  # stuck claims
     )
     return {COUNT: counts, DESCRIBE: len(TaskType) * len(config.task_queues)}
 

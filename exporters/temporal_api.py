@@ -121,8 +121,9 @@ class ClientApi:
             try:
                 response = await rpc(request, retry=False, timeout=self.rpc_timeout)
             except RPCError as err:
-                self.stats.record(call, failed=True)
-                if err.status != RPCStatusCode.RESOURCE_EXHAUSTED:
+                limited = err.status == RPCStatusCode.RESOURCE_EXHAUSTED
+                self.stats.record(call, failed=True, limited=limited)
+                if not limited:
                     raise
                 delay = next(delays)
                 log.warning("%s: rate limited by Temporal, retrying in %.1fs", call, delay)

@@ -1,4 +1,5 @@
-"""TLS and basic auth for the exporter's own endpoint, from an exporter-toolkit web config.
+"""TLS, basic auth and response headers for the exporter's own endpoint, from an exporter-toolkit
+web config.
 
 The same file format every Prometheus exporter reads::
 
@@ -6,13 +7,18 @@ The same file format every Prometheus exporter reads::
       cert_file: /etc/dict-exporter/tls.crt
       key_file: /etc/dict-exporter/tls.key
       client_ca_file: /etc/dict-exporter/ca.crt   # optional: require client certificates
+      min_version: TLS12                          # see exporters.servingtls for the rest
+    http_server_config:
+      headers:
+        Strict-Transport-Security: max-age=31536000
+        X-Content-Type-Options: nosniff
     basic_auth_users:
       prometheus: $2b$12$...                       # bcrypt hash (htpasswd -nBC 12 "" | tr -d ':')
 
-Only these keys (and ``client_auth_type``) are understood; anything else is an error rather than
-silently ignored, because a misspelt key would leave the endpoint open. Every hash is checked
-when the file is loaded, so a malformed one stops the exporter at start instead of failing every
-request later.
+Only exporter-toolkit's keys that the endpoint honours are understood; anything else is an
+error rather than silently ignored, because a misspelt key would leave the endpoint open. Every
+hash is checked when the file is loaded, so a malformed one stops the exporter at start instead
+of failing every request later.
 
 Password checks are built not to leak or burn: one bcrypt check runs at a time (sixteen wrong
 passwords at once must not take every core), an unknown user is checked against a fixed hash of
@@ -33,26 +39,29 @@ from typing import Any
 
 import bcrypt
 import yaml
-from cryptography import x509
 
+from exporters import servingtls
 from exporters.config import ConfigError
 
-_TLS_KEYS = {"cert_file", "key_file", "client_ca_file", "client_auth_type"}
 # bcrypt's modular crypt format: version, a two-digit cost 04..31, 22 characters of salt and 31
 # of hash in bcrypt's base64 alphabet.
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 BCRYPT_MAX_PASSWORD_BYTES = 72
-_CLIENT_AUTH = {
-    "NoClientCert": ssl.CERT_NONE,
-    "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
-    "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
+# The response headers exporter-toolkit lets a web config set, and the values it allows (None:
+# any value). Others are refused, as there: the set is the same across the Prometheus ecosystem.
+HEADERS: dict[str, tuple[str, ...] | None] = {
+    "Strict-Transport-Security": None,
+    "X-Content-Type-Options": ("nosniff",),
+    "X-Frame-Options": ("deny", "sameorigin"),
+    "X-XSS-Protection": None,
+    "Content-Security-Policy": None,
 }
 
 
 @dataclass
 class WebConfig:
-    ssl_context: ssl.SSLContext | None = None
-    cert_not_after: float | None = None  # Unix time the served certificate expires
+    tls: servingtls.ServingTLS | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # added to every response
     users: dict[str, bytes] = field(default_factory=dict, repr=False)  # user → bcrypt hash
     # bcrypt is slow on purpose; remember digests of credentials already checked so that a
     # scrape every 15 s does not cost a bcrypt round each time.
@@ -62,6 +71,16 @@ class WebConfig:
     _bcrypt_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # What an unknown user's password is checked against: as costly as the users' hashes.
     _unknown_user_hash: bytes = field(default=b"", repr=False)
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The context of the next connection (rebuilt when the certificate files changed)."""
+        return self.tls.context() if self.tls is not None else None
+
+    @property
+    def cert_not_after(self) -> float | None:
+        """Unix time the certificate now served expires; None without TLS."""
+        return self.tls.not_after() if self.tls is not None else None
 
     @property
     def auth_required(self) -> bool:
@@ -74,9 +93,8 @@ class WebConfig:
         'plain HTTP, no authentication'
         """
         tls = "plain HTTP"
-        if self.ssl_context is not None:
-            mutual = self.ssl_context.verify_mode == ssl.CERT_REQUIRED
-            tls = "TLS with client certificates" if mutual else "TLS"
+        if self.tls is not None:
+            tls = "TLS with client certificates" if self.tls.mutual else "TLS"
         users = f"basic auth ({len(self.users)} users)" if self.users else "no authentication"
         return f"{tls}, {users}"
 
@@ -122,85 +140,56 @@ def load(path: Path | None, origin: str = "--web.config.file") -> WebConfig:
         raise ConfigError(f"{where}: not valid YAML") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: expected a mapping with tls_server_config/basic_auth_users")
-    unknown = set(doc) - {"tls_server_config", "basic_auth_users"}
+    unknown = set(doc) - {"tls_server_config", "http_server_config", "basic_auth_users"}
     if unknown:
         raise ConfigError(
             f"{where}: unknown key {sorted(unknown)[0]!r}; known: basic_auth_users, "
-            "tls_server_config"
+            "http_server_config, tls_server_config"
         )
     config = WebConfig()
     if doc.get("tls_server_config") is not None:
-        config.ssl_context, cert = _ssl_context(doc["tls_server_config"], where, path.parent)
-        config.cert_not_after = _not_after(cert, where)
+        config.tls = servingtls.parse(doc["tls_server_config"], where, path.parent)
+    if doc.get("http_server_config") is not None:
+        config.headers = _headers(doc["http_server_config"], where)
     if doc.get("basic_auth_users") is not None:
         config.users = _users(doc["basic_auth_users"], where)
         config._fixed_hash()  # at load, so the first unknown user costs no more than others
     return config
 
 
-def _not_after(cert: Path, where: str) -> float:
-    try:
-        loaded = x509.load_pem_x509_certificate(cert.read_bytes())
-    except (OSError, ValueError):
-        raise ConfigError(
-            f"{where}: tls_server_config.cert_file={cert}: not a PEM certificate"
-        ) from None
-    return loaded.not_valid_after_utc.timestamp()
-
-
-def _ssl_context(tls: Any, where: str, base: Path) -> tuple[ssl.SSLContext, Path]:
-    if not isinstance(tls, dict):
-        raise ConfigError(f"{where}: tls_server_config must be a mapping")
-    unknown = set(tls) - _TLS_KEYS
+def _headers(http: Any, where: str) -> dict[str, str]:
+    """``http_server_config``: its ``headers``, checked as exporter-toolkit checks them."""
+    if not isinstance(http, dict):
+        raise ConfigError(f"{where}: http_server_config must be a mapping")
+    unknown = set(http) - {"headers", "http2"}
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key tls_server_config.{sorted(unknown)[0]}; known: "
-            + ", ".join(sorted(_TLS_KEYS))
+            f"{where}: unknown key http_server_config.{sorted(unknown)[0]}; known: headers, http2"
         )
-    for key in ("cert_file", "key_file"):
-        if not tls.get(key):
-            raise ConfigError(f"{where}: tls_server_config.{key} is required")
-
-    def resolve(key: str) -> Path:
-        # Relative paths are relative to the web config file, as in exporter-toolkit.
-        file = Path(str(tls[key]))
-        file = file if file.is_absolute() else base / file
-        if not file.is_file():
-            raise ConfigError(f"{where}: tls_server_config.{key}={file}: no such file")
-        return file
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    cert_file = resolve("cert_file")
-    try:
-        context.load_cert_chain(cert_file, resolve("key_file"))
-    except (ssl.SSLError, OSError) as err:
-        raise ConfigError(
-            f"{where}: tls_server_config.cert_file/key_file cannot be loaded "
-            f"({getattr(err, 'reason', None) or err.__class__.__name__}); check both are PEM "
-            "and belong together"
-        ) from None
-    auth = tls.get("client_auth_type") or (
-        "RequireAndVerifyClientCert" if tls.get("client_ca_file") else "NoClientCert"
-    )
-    if auth not in _CLIENT_AUTH:
-        raise ConfigError(
-            f"{where}: tls_server_config.client_auth_type={auth!r}; use one of "
-            + ", ".join(_CLIENT_AUTH)
-        )
-    if tls.get("client_ca_file"):
-        try:
-            context.load_verify_locations(resolve("client_ca_file"))
-        except ssl.SSLError:
+    if not isinstance(http.get("http2", True), bool):
+        raise ConfigError(f"{where}: http_server_config.http2 must be true or false")
+    headers = http.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise ConfigError(f"{where}: http_server_config.headers must map header names to values")
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        text = "" if value is None else str(value)
+        if name not in HEADERS:
             raise ConfigError(
-                f"{where}: tls_server_config.client_ca_file is not a PEM CA bundle"
-            ) from None
-    elif auth != "NoClientCert":
-        raise ConfigError(
-            f"{where}: client_auth_type={auth} needs tls_server_config.client_ca_file"
-        )
-    context.verify_mode = _CLIENT_AUTH[auth]
-    return context, cert_file
+                f"{where}: http_server_config.headers.{name} cannot be set; allowed: "
+                + ", ".join(HEADERS)
+            )
+        allowed = HEADERS[name]
+        if allowed is not None and text not in allowed:
+            raise ConfigError(
+                f"{where}: http_server_config.headers.{name}={text!r}; use one of "
+                + ", ".join(allowed)
+            )
+        if "\r" in text or "\n" in text:
+            raise ConfigError(f"{where}: http_server_config.headers.{name} holds a line break")
+        if text:  # blank: unset, as in exporter-toolkit
+            out[str(name)] = text
+    return out
 
 
 def _users(users: Any, where: str) -> dict[str, bytes]:

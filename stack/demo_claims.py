@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core import settings
 from core.domain import CLAIM_PERIOD, ClaimStatus
+from core.temporal_client import connect, data_converter
 from stack import binaries
 from stack.demo_stack import DemoStack
 from worker import search_attributes
@@ -74,7 +75,7 @@ def _line(what: str, claim: ClaimInput, state: ClaimState, note: str = "") -> st
 
 
 async def _run(stack: DemoStack, say: Say) -> Ran:
-    client = await Client.connect(stack.env["TEMPORAL_ADDRESS"], namespace=settings.NAMESPACE)
+    client = await connect(settings.load(stack.env).temporal)  # encrypting, as the worker
     bridge = stack.env["BRIDGE_ADDRESS"]
 
     async def through(claim: ClaimInput, confirm: bool | None) -> ClaimState:
@@ -92,11 +93,12 @@ async def _run(stack: DemoStack, say: Say) -> Ran:
         claim = _claim(key)
         say(_line(what, claim, await through(claim, confirm)))
 
-    admin.set_fault(bridge, Fault(method="CreateClaim", fail_next=2))
+    admin.set_fault(bridge, Fault(method="CreateClaim", fail_next=2), tls=settings.PLAINTEXT)
     claim = _claim(KEYS[2])
     state = await through(claim, None)
-    failed = admin.get_stats(bridge).injected_failures.get("CreateClaim", 0)
-    admin.clear_faults(bridge)
+    stats = admin.get_stats(bridge, tls=settings.PLAINTEXT)
+    failed = stats.injected_failures.get("CreateClaim", 0)
+    admin.clear_faults(bridge, tls=settings.PLAINTEXT)
     say(_line(f"Bridge failed {failed} times, retried", claim, state))
     for key in KEYS[3:]:
         claim = _claim(key)
@@ -119,11 +121,11 @@ async def _run(stack: DemoStack, say: Say) -> Ran:
         say(f"  refused, started twice: {err}")
     await _waiting(client, claim)
     settled_at = time.time()
-    await _expiry(bridge, say)
+    await _expiry(stack, say)
     return Ran(settled_at, claim.claim_id)
 
 
-async def _expiry(bridge: str, say: Say) -> None:
+async def _expiry(stack: DemoStack, say: Say) -> None:
     """The 30-day auto-cancel, on the time-skipping test server: a month in about a second."""
     # The test server does not advertise every capability of a real server and the SDK warns
     # about it on stderr, in the middle of the demo's output: only errors, for this one.
@@ -131,7 +133,9 @@ async def _expiry(bridge: str, say: Say) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(binaries.temporal_test_server()),
         runtime=Runtime(telemetry=quiet),
+        data_converter=data_converter(settings.load(stack.env).temporal),
     )
+    bridge = stack.env["BRIDGE_ADDRESS"]
     try:
         await search_attributes.ensure_registered(env.client)
         async with running_worker(env.client, bridge, metrics=False, bridge_tls=settings.PLAINTEXT):

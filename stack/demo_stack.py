@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import time
@@ -12,13 +13,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core import config, settings
+from alerts import alertmanager as routing
+from core import codec, config, settings
 from core.catalog import exporter, worker
 from core.errors import CLIError
 from stack.devserver import DevServer
 from stack.ports import wait_for_port
 from stack.process import Service
 from stack.prometheus import Alertmanager, Prometheus, scrape_config
+from stack.webhook import WebhookReceiver
+from worker.model import claim_workflow_id
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "alerts" / "generated"
 DASHBOARDS_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "generated"
@@ -39,6 +43,7 @@ class DemoPorts:
     exporter: int = settings.EXPORTER_PORT
     prometheus: int = settings.PROMETHEUS_PORT
     alertmanager: int = settings.ALERTMANAGER_PORT
+    codec_server: int = settings.CODEC_SERVER_PORT
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -48,10 +53,20 @@ class DemoPorts:
 class DemoStack:
     run_dir: Path
     ports: DemoPorts
+    # Prometheus scrapes and evaluates the rules this often; the end-to-end tests go faster.
+    scrape_interval: str = "5s"
+    exporter_flags: tuple[str, ...] = EXPORTER_FLAGS
+    # A Bridge already serving (HOST:PORT): no simulator is started and ``ports.bridge`` is unused.
+    bridge_address: str | None = None
+    temporal_dynamic_config: dict[str, str] = field(default_factory=dict)
+    # The shipped rules, or drill rules (``dictobs rules generate --drill``) for incidents.
+    rules_dir: Path = RULES_DIR
     services: list[Service] = field(default_factory=list)
     temporal: DevServer | None = None
     prometheus: Prometheus | None = None
     alertmanager: Alertmanager | None = None
+    webhook: WebhookReceiver | None = None  # where Alertmanager's page and ticket notify
+    _starts: dict[str, Callable[[], None]] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -59,12 +74,32 @@ class DemoStack:
         return {
             "TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports.temporal}",
             "TEMPORAL_NAMESPACE": settings.NAMESPACE,
-            "BRIDGE_ADDRESS": f"127.0.0.1:{self.ports.bridge}",
+            "BRIDGE_ADDRESS": self.bridge_address or f"127.0.0.1:{self.ports.bridge}",
             # The local simulator serves plaintext; the real Bridge needs BRIDGE_TLS_*.
             "BRIDGE_PLAINTEXT": "true",
             "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.ports.worker_metrics}",
             "EXPORTER_ADDRESS": f"127.0.0.1:{self.ports.exporter}",
+            # Payloads are encrypted at rest, as in production; the key is the demo's own.
+            "TEMPORAL_CODEC_KEY_FILE": str(self.key_file),
         }
+
+    @property
+    def key_file(self) -> Path:
+        return self.run_dir / "codec-keys"
+
+    @property
+    def codec_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.codec_server}"
+
+    def _ensure_key_file(self) -> None:
+        """A key of the demo's own, kept with its state: the SQLite file's histories of an
+        earlier run still decode."""
+        if self.key_file.exists():
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(codec.new_key_line("demo-1"))
 
     def _own(self, service: Service) -> Service:
         """Owned before it starts: a Ctrl-C during its readiness wait still stops it."""
@@ -73,33 +108,53 @@ class DemoStack:
 
     def _dictobs(self, name: str, port: int, *args: str) -> None:
         service = self._own(Service(name, self.run_dir / f"{name.lower().replace(' ', '-')}.log"))
-        service.start(
-            [sys.executable, "-m", "dictobs.cli", *args],
-            lambda: wait_for_port("127.0.0.1", port, timeout=60, alive=lambda: service.running),
-            env=self.env,
-        )
+
+        def start() -> None:
+            service.start(
+                [sys.executable, "-m", "dictobs.cli", *args],
+                lambda: wait_for_port("127.0.0.1", port, timeout=60, alive=lambda: service.running),
+                env=self.env,
+            )
+
+        self._starts[name] = start
+        start()
+
+    def start_again(self, name: str) -> None:
+        """Start the stopped pack part ``name`` (the Bridge simulator, Worker or Exporter) as
+        before, and return once it listens."""
+        self._starts[name]()
 
     def start(self, say: Say) -> None:
         self._check_ports_free()
         self.temporal = DevServer(
-            run_dir=self.run_dir, port=self.ports.temporal, metrics_port=self.ports.server_metrics
+            run_dir=self.run_dir,
+            port=self.ports.temporal,
+            metrics_port=self.ports.server_metrics,
+            dynamic_config=self.temporal_dynamic_config,
         )
         self._own(self.temporal.service)
         self.temporal.start()
         say(
             f"  Temporal dev server   {self.temporal.address}   metrics {self.temporal.metrics_url}"
         )
-        self._dictobs("Bridge simulator", self.ports.bridge, "bridge-sim", "serve",
-                      "--listen", self.env["BRIDGE_ADDRESS"])  # fmt: skip
+        if self.bridge_address is None:
+            self._dictobs("Bridge simulator", self.ports.bridge, "bridge-sim", "serve",
+                          "--listen", self.env["BRIDGE_ADDRESS"])  # fmt: skip
         say(f"  Bridge simulator      {self.env['BRIDGE_ADDRESS']}")
+        self._ensure_key_file()
+        self._dictobs("Codec server", self.ports.codec_server, "codec-server", "--no-auth",
+                      "--listen", f"127.0.0.1:{self.ports.codec_server}")  # fmt: skip
+        say(f"  Codec server          {self.codec_url}   (payloads encrypted, key {self.key_file})")
         self._dictobs("Worker", self.ports.worker_metrics, "worker")
         say(f"  Worker                metrics http://{self.env['WORKER_METRICS_ADDRESS']}/metrics")
-        self._dictobs("Exporter", self.ports.exporter, "exporter", *EXPORTER_FLAGS)
+        self._dictobs("Exporter", self.ports.exporter, "exporter", *self.exporter_flags)
         say(f"  Claim exporter        http://{self.env['EXPORTER_ADDRESS']}/metrics")
-        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager)
+        self.webhook = WebhookReceiver().start()
+        routes = routing.config(config.current(), self.webhook.url, routing.DRILL)
+        self.alertmanager = Alertmanager(self.run_dir, self.ports.alertmanager, routes)
         self._own(self.alertmanager.service)
         self.alertmanager.start()
-        rules = sorted(RULES_DIR.glob("*.yaml"))
+        rules = sorted(self.rules_dir.glob("*.yaml"))
         self.prometheus = Prometheus(
             self.run_dir,
             self.ports.prometheus,
@@ -111,21 +166,33 @@ class DemoStack:
                 },
                 rule_files=rules,
                 alertmanager=self.alertmanager.address,
+                interval=self.scrape_interval,
             ),
         )
         self._own(self.prometheus.service)
         self.prometheus.start()
         say(f"  Prometheus            {self.prometheus.url}   ({len(rules)} rule files)")
-        say(f"  Alertmanager          http://{self.alertmanager.address}")
+        say(f"  Alertmanager          http://{self.alertmanager.address}   (the pack's routing, "
+            f"notifying the webhook {self.webhook.url})")  # fmt: skip
 
     def _check_ports_free(self) -> None:
         for name, port in self.ports.as_dict().items():
+            if name == "bridge" and self.bridge_address is not None:
+                continue
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     raise CLIError(
                         f"port {port} ({name}) is in use: stop what listens there, or pass "
                         f"--{name.replace('_', '-')}-port"
                     )
+
+    def service(self, name: str) -> Service:
+        """The running part called ``name`` (``Worker``, ``Exporter``, ...), to stop or kill and
+        start again."""
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(f"no part {name!r}: {', '.join(s.name for s in self.services)}")
 
     def stopped(self) -> list[Service]:
         """The parts that are no longer running."""
@@ -135,6 +202,9 @@ class DemoStack:
         for service in reversed(self.services):
             service.stop()
         self.services.clear()
+        if self.webhook is not None:
+            self.webhook.stop()
+            self.webhook = None
 
     def show(self, say: Say, since: float, timeout: float = 60.0) -> None:
         """What Prometheus sees once the exporter has refreshed after ``since`` (unix time, when
@@ -219,10 +289,15 @@ class DemoStack:
         temporal = self.env["TEMPORAL_ADDRESS"]
         say(f"\nDashboards: {DASHBOARDS_DIR}/*.json  (make dashboards GRAFANA_URL=... pushes them)")
         say(f"Prometheus: {prom.url}/alerts   Alertmanager: http://{self.alertmanager_address}")
-        say("Try:")
+        say("Try (payloads are encrypted: the commands need the demo's key file):")
+        say(f"  export TEMPORAL_CODEC_KEY_FILE={self.key_file}")
         say(f"  dictobs claim status --temporal-address {temporal} --claim-id {claim_id}")
         say(f"  dictobs claim decide --temporal-address {temporal} --claim-id {claim_id} --confirm")
-        say(f"  dictobs bridge-sim stats --address {self.env['BRIDGE_ADDRESS']}")
+        bridge = self.env["BRIDGE_ADDRESS"]  # the demo's simulator serves plaintext
+        say(f"  BRIDGE_PLAINTEXT=true dictobs bridge-sim stats --address {bridge}")
+        workflow_id = claim_workflow_id(claim_id)
+        say(f"  temporal workflow show --address {temporal} --namespace {settings.NAMESPACE} "
+            f"--workflow-id {workflow_id} --codec-endpoint {self.codec_url}")  # fmt: skip
 
     @property
     def alertmanager_address(self) -> str:

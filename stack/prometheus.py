@@ -3,6 +3,7 @@ Prometheus what it sees. Used by ``make demo`` and the end-to-end tests."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import urllib.error
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from alerts import alertmanager as routing
 from stack.process import Service
 from toolkit import prometheus_api
 from toolkit.prometheus_api import Sample
@@ -116,8 +118,12 @@ class Prometheus:
 
 @dataclass
 class Alertmanager:
+    """Alertmanager with ``config``: by default the pack's routing, with a drill's timers and
+    receivers that notify nobody (the alerts show in its UI and API)."""
+
     run_dir: Path
     port: int
+    config: dict[str, Any] = field(default_factory=lambda: routing.config(timers=routing.DRILL))
     service: Service = field(init=False)
 
     def __post_init__(self) -> None:
@@ -130,19 +136,7 @@ class Alertmanager:
     def start(self, timeout: float = 30.0) -> Alertmanager:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         config_path = self.run_dir / "alertmanager.yml"
-        # No receivers leave this machine: the demo shows alerts in Alertmanager's UI and API.
-        config = {
-            "route": {
-                "receiver": "on-call",
-                "group_by": ["alertname", "severity"],
-                "routes": [
-                    {"matchers": ['severity="critical"'], "receiver": "page"},
-                    {"matchers": ['severity=~"warning|info"'], "receiver": "ticket"},
-                ],
-            },
-            "receivers": [{"name": "on-call"}, {"name": "page"}, {"name": "ticket"}],
-        }
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         command = [
             _binary("prometheus-alertmanager", "alertmanager"),
             f"--config.file={config_path}",
@@ -155,3 +149,8 @@ class Alertmanager:
 
     def stop(self) -> None:
         self.service.stop()
+
+    def api(self, path: str) -> Any:
+        """``GET /api/v2/<path>`` as JSON, e.g. ``alerts`` (each with ``status.inhibitedBy``)."""
+        with urllib.request.urlopen(f"http://{self.address}/api/v2/{path}", timeout=5) as resp:
+            return json.load(resp)

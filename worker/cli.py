@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
+from core import codec
 from core import settings as settings_mod
-from core.errors import CLIError
+from core.errors import CLIError, SettingsError
 from core.temporal_client import connect
 from toolkit import durations
 from worker.bridge.tls import channel_credentials, client_certificate_expiry
@@ -108,6 +109,8 @@ def _settings(args: argparse.Namespace) -> settings_mod.Settings:
 async def _connect(conf: settings_mod.Settings, runtime: Runtime | None = None) -> Client:
     try:
         return await connect(conf.temporal, runtime)
+    except SettingsError:  # the key file changed under us since the settings were read
+        raise
     except Exception as err:  # the SDK raises RuntimeError with the transport's reason
         raise CLIError(
             f"Temporal unreachable at {conf.temporal.address} (namespace "
@@ -122,7 +125,7 @@ def _run(args: argparse.Namespace, body: Callable[[Client, str], Awaitable[T]]) 
         client = await _connect(conf)
         try:
             return await body(client, conf.temporal.task_queue)
-        except ClaimError as err:
+        except (ClaimError, codec.CodecError) as err:
             raise CLIError(str(err)) from None
 
     return asyncio.run(main())

@@ -22,6 +22,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
+from core import domain
 from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric, MetricType
@@ -70,6 +71,13 @@ def certificate_expiry(meter: MetricMeter, expires: datetime | None) -> None:
 # Workflow side: call from workflow code only (the meter is the workflow's, replay-safe).
 def claim_started() -> None:
     counter(workflow.metric_meter(), claims.CLAIMS_STARTED).add(1)
+
+
+def claim_refused(reason: str) -> None:
+    """A claim whose workflow fails because the Bridge refused it (``domain.BUSINESS_REFUSALS``)."""
+    if reason not in domain.BUSINESS_REFUSALS:
+        raise ValueError(f"reason {reason!r} is not one of {domain.BUSINESS_REFUSALS}")
+    counter(workflow.metric_meter(), claims.CLAIMS_REFUSED).add(1, {"reason": reason})
 
 
 def claim_resolved(outcome: str, elapsed: timedelta) -> None:

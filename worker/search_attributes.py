@@ -30,23 +30,30 @@ STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
 DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
 CLAIMER_ISPB = SearchAttributeKey.for_keyword(domain.SA_CLAIMER_ISPB)
 OWNER_ISPB = SearchAttributeKey.for_keyword(domain.SA_OWNER_ISPB)
+STATUS_SINCE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_STATUS_SINCE)
 
 
-def initial(claim: ClaimInput, deadline: datetime) -> TypedSearchAttributes:
-    """What a claim carries from its start: status OPEN, its deadline and both ISPBs."""
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(STATUS, ClaimStatus.OPEN.value),
-            SearchAttributePair(DEADLINE, deadline),
-            SearchAttributePair(CLAIMER_ISPB, claim.claimer_ispb),
-            SearchAttributePair(OWNER_ISPB, claim.owner_ispb),
-        ]
-    )
+def initial(
+    claim: ClaimInput, deadline: datetime, since: datetime | None = None
+) -> TypedSearchAttributes:
+    """What a claim carries from its start: status OPEN (since ``since``, when given), its
+    deadline and both ISPBs."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(STATUS, ClaimStatus.OPEN.value),
+        SearchAttributePair(DEADLINE, deadline),
+        SearchAttributePair(CLAIMER_ISPB, claim.claimer_ispb),
+        SearchAttributePair(OWNER_ISPB, claim.owner_ispb),
+    ]
+    if since is not None:
+        pairs.append(SearchAttributePair(STATUS_SINCE, since))
+    return TypedSearchAttributes(pairs)
 
 
-def initial_updates(claim: ClaimInput, deadline: datetime) -> list[SearchAttributeUpdate[Any]]:
+def initial_updates(
+    claim: ClaimInput, deadline: datetime, since: datetime | None = None
+) -> list[SearchAttributeUpdate[Any]]:
     """The same as :func:`initial`, as an upsert (the deadline is the workflow's own)."""
-    return [pair.key.value_set(pair.value) for pair in initial(claim, deadline)]
+    return [pair.key.value_set(pair.value) for pair in initial(claim, deadline, since)]
 
 
 def handed_over() -> list[SearchAttributeUpdate[Any]]:
@@ -54,8 +61,14 @@ def handed_over() -> list[SearchAttributeUpdate[Any]]:
     return [STATUS.value_set(domain.HANDED_OVER)]
 
 
-def status_update(status: ClaimStatus) -> list[SearchAttributeUpdate[Any]]:
-    return [STATUS.value_set(status.value)]
+def status_update(
+    status: ClaimStatus, since: datetime | None = None
+) -> list[SearchAttributeUpdate[Any]]:
+    """The new status and, when given, the moment it was set (what finds stuck claims)."""
+    updates: list[SearchAttributeUpdate[Any]] = [STATUS.value_set(status.value)]
+    if since is not None:
+        updates.append(STATUS_SINCE.value_set(since))
+    return updates
 
 
 async def ensure_registered(client: Client) -> None:

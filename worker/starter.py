@@ -74,7 +74,8 @@ async def start_claim(
     """
     validate_claim(claim)
     # Provisional for searches until the workflow sets its own (its start + the claim period).
-    deadline = datetime.now(UTC) + claim.period()
+    now = datetime.now(UTC)
+    deadline = now + claim.period()
     workflow_id = claim_workflow_id(claim.claim_id)
     try:
         return await client.start_workflow(
@@ -85,7 +86,7 @@ async def start_claim(
             retry_policy=WORKFLOW_RETRY,
             execution_timeout=EXECUTION_TIMEOUT,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=search_attributes.initial(claim, deadline),
+            search_attributes=search_attributes.initial(claim, deadline, now),
         )
     except WorkflowAlreadyStartedError:
         raise ClaimError(

@@ -7,11 +7,19 @@ emitted by nothing, and a workflow id must never be a label.
 
 from __future__ import annotations
 
-from alerts.operational import certificates, claims, exporter, server, task_queues, workflows
+from alerts.operational import (
+    certificates,
+    claims,
+    exporter,
+    meta,
+    server,
+    task_queues,
+    workflows,
+)
 from alerts.operational.common import Group
 from core.config import DEFAULT, PackConfig
 
-SUBJECTS = (workflows, task_queues, claims, server, exporter, certificates)
+SUBJECTS = (workflows, task_queues, claims, server, exporter, certificates, meta)
 
 
 def groups(cfg: PackConfig = DEFAULT) -> list[Group]:

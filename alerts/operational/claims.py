@@ -7,21 +7,36 @@ open claims by deadline instead; the claim ids are one visibility query away (ru
 
 from __future__ import annotations
 
-from alerts.operational.common import Group, alert
+from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from core.catalog import exporter
+from core.catalog import exporter, server
 from core.config import PackConfig
 from toolkit.selectors import sel
-
-
-def near_deadline(cfg: PackConfig) -> str:
-    near = sel(exporter.CLAIMS_NEAR_DEADLINE, **cfg.namespace_labels(cfg.exporter_job))
-    return f"max by ({cfg.by('namespace', 'window')}) ({near}) > 0"
 
 
 def past_deadline(cfg: PackConfig) -> str:
     overdue = sel(exporter.CLAIMS_OVERDUE, **cfg.namespace_labels(cfg.exporter_job))
     return f"max by ({cfg.by('namespace')}) ({overdue}) > 0"
+
+
+def stuck(cfg: PackConfig) -> str:
+    held = sel(exporter.CLAIMS_STUCK, **cfg.namespace_labels(cfg.exporter_job))
+    return f"max by ({cfg.by('namespace', 'status')}) ({held}) > 0"
+
+
+def timed_out_or_terminated(cfg: PackConfig) -> str:
+    """Claim workflows that history closed by timeout or termination in the last hour: nothing
+    in the workflow saw its end (the claim may or may not have been resolved first)."""
+    labels = {
+        **cfg.namespace_labels(cfg.server_job),
+        "workflowType": cfg.claim_workflow_type,
+    }
+    up = sel(server.UP, job=cfg.server_job)
+    by = cfg.by("namespace", "workflowType")
+    return "\nor\n".join(
+        increased(sel(counter, **labels), "1h", by, up)
+        for counter in (server.WORKFLOW_TIMEOUT, server.WORKFLOW_TERMINATE)
+    )
 
 
 def closed_unresolved(cfg: PackConfig) -> str:
@@ -38,20 +53,6 @@ def group(cfg: PackConfig) -> Group:
         [
             alert(
                 cfg,
-                "ClaimWorkflowNearing30DayExpiration",
-                near_deadline(cfg),
-                for_="1h",
-                # Claims nobody decides run to their deadline by design: this is for the
-                # dashboard and the ticket queue, not a page.
-                severity="info",
-                summary="Open claims are close to their 30-day deadline.",
-                description=(
-                    "{{ $value | humanize }} open claims in namespace {{ $labels.namespace }} "
-                    "reach their deadline within {{ $labels.window }}."
-                ),
-            ),
-            alert(
-                cfg,
                 "ClaimWorkflowPastDeadline",
                 past_deadline(cfg),
                 for_="10m",
@@ -59,7 +60,35 @@ def group(cfg: PackConfig) -> Group:
                 summary="Open claims are past their 30-day deadline.",
                 description=(
                     "{{ $value | humanize }} claims in namespace {{ $labels.namespace }} are "
-                    "still open after their deadline: the automatic resolution did not happen."
+                    "still unresolved after their deadline: the automatic resolution did not "
+                    "happen. (Claims already resolved and only notifying are not counted.)"
+                ),
+            ),
+            alert(
+                cfg,
+                "ClaimStuckInStatus",
+                stuck(cfg),
+                for_="15m",
+                severity="warning",
+                summary="Claims are held in a status a healthy claim leaves within minutes.",
+                description=(
+                    "{{ $value | humanize }} open claims in namespace {{ $labels.namespace }} "
+                    "have been {{ $labels.status }} for over the exporter's stuck-after time "
+                    "(1h by default): OPEN waits for CreateClaim, CONFIRMED for CompleteClaim "
+                    "and TransferEntry at the Bridge."
+                ),
+            ),
+            alert(
+                cfg,
+                "ClaimWorkflowTimedOutOrTerminated",
+                timed_out_or_terminated(cfg),
+                severity="warning",
+                summary="A claim's workflow timed out or was terminated.",
+                description=(
+                    "{{ $value | humanize }} {{ $labels.workflowType }} executions in namespace "
+                    "{{ $labels.namespace }} timed out or were terminated in the last hour: "
+                    "check that each claim was resolved at the Bridge (a claim still open there "
+                    "also raises ClaimWorkflowClosedUnresolved)."
                 ),
             ),
             alert(

@@ -25,6 +25,15 @@ def stale(cfg: PackConfig) -> str:
     )
 
 
+def rate_limited(cfg: PackConfig) -> str:
+    limited = sel(exporter.EXPORTER_RATE_LIMITED, job=cfg.exporter_job)
+    calls = sel(exporter.EXPORTER_VISIBILITY_CALLS, job=cfg.exporter_job)
+    return (
+        f"sum by (job) (rate({limited}[15m]))\n/\nsum by (job) (rate({calls}[15m]))\n"
+        f"> {cfg.thresholds.exporter_rate_limited_ratio:g}"
+    )
+
+
 def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-exporter",
@@ -52,6 +61,20 @@ def group(cfg: PackConfig) -> Group:
                     "{{ $labels.job }} has not completed a refresh from Temporal for more than "
                     f"{cfg.thresholds.exporter_stale_seconds}s (or never since it started): "
                     "Temporal is unreachable, slow, or refuses the exporter's credentials."
+                ),
+            ),
+            alert(
+                cfg,
+                "DictExporterRateLimited",
+                rate_limited(cfg),
+                for_="15m",
+                severity="warning",
+                summary="Temporal's visibility rate limit refuses the claim exporter's calls.",
+                description=(
+                    "{{ $value | humanizePercentage }} of {{ $labels.job }}'s calls to Temporal "
+                    "were refused with RESOURCE_EXHAUSTED over 15m (threshold "
+                    f"{cfg.thresholds.exporter_rate_limited_ratio:.0%}): each waits a backoff, "
+                    "refreshes slow down and the claim numbers go stale."
                 ),
             ),
         ],

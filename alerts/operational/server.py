@@ -9,8 +9,8 @@ from __future__ import annotations
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
 from core.catalog import server
-from core.config import PackConfig, client_error_regex
-from toolkit.selectors import nrx, sel
+from core.config import OVERLOAD_CAUSES, PackConfig, client_error_regex
+from toolkit.selectors import nrx, rx, sel
 
 
 def history_down(cfg: PackConfig) -> str:
@@ -18,8 +18,10 @@ def history_down(cfg: PackConfig) -> str:
     # all, and a server whose history role died still answers scrapes. Every history process
     # serves `restarts{service_name="history"}` from its start; when none does, whatever the
     # reason (target down, gone, or the role stopped), history is down. One alert, one series.
+    # Over 5m, so that a failed scrape or a pod restarting in a rolling upgrade is not an
+    # outage; with the alert's `for`, a page after 10 minutes without any history service.
     history = sel(server.RESTARTS, job=cfg.server_job, service_name="history")
-    return f"absent({history})"
+    return f"absent_over_time({history}[5m])"
 
 
 def target_down(cfg: PackConfig) -> str:
@@ -54,13 +56,42 @@ def sync_match_low(cfg: PackConfig) -> str:
     sync = sel(server.POLL_SUCCESS_SYNC, **common)
     total = sel(server.POLL_SUCCESS, **common)
     by = f"sum by ({cfg.by('namespace', 'taskqueue', 'task_type')})"
-    floor = cfg.thresholds.sync_match_ratio
-    return f"{by} (rate({sync}[10m]))\n/\n{by} (rate({total}[10m]))\n< {floor:g}"
+    t = cfg.thresholds
+    # At one poll a minute a single slow match swings the ratio: only with enough polls.
+    return (
+        f"{by} (rate({sync}[10m]))\n/\n{by} (rate({total}[10m]))\n< {t.sync_match_ratio:g}\n"
+        f"and\n{by} (increase({total}[10m])) >= {t.sync_match_min_polls}"
+    )
 
 
 def resource_exhausted(cfg: PackConfig) -> str:
-    rejected = sel(server.SERVICE_ERRORS_RESOURCE_EXHAUSTED, job=cfg.server_job)
-    return increased(rejected, "5m", "service_name, resource_exhausted_cause")
+    # Rate, concurrency and quota limits rejecting callers are the limits doing their job (the
+    # SDKs retry them); an overloaded server (system, persistence, circuit breaker) is not.
+    rejected = sel(
+        server.SERVICE_ERRORS_RESOURCE_EXHAUSTED,
+        job=cfg.server_job,
+        resource_exhausted_cause=rx("|".join(OVERLOAD_CAUSES)),
+    )
+    up = sel(server.UP, job=cfg.server_job)
+    return increased(rejected, "5m", "service_name, resource_exhausted_cause", up)
+
+
+def timer_lag(cfg: PackConfig) -> str:
+    # The claim's 30-day deadline is a durable timer: when the timer queue lags, claims are
+    # cancelled late. Only timers of the DICT namespace; the histogram appears with the first.
+    m = server.TASK_LATENCY_QUEUE
+    buckets = sel(
+        m,
+        m.bucket,
+        **cfg.namespace_labels(cfg.server_job),
+        service_name="history",
+        operation="TimerActiveTaskUserTimer",
+    )
+    by = cfg.by("namespace", "le")
+    return (
+        f"histogram_quantile(0.99, sum by ({by}) (rate({buckets}[10m])))\n"
+        f"> {cfg.thresholds.timer_lag_seconds:g}"
+    )
 
 
 def group(cfg: PackConfig) -> Group:
@@ -71,11 +102,11 @@ def group(cfg: PackConfig) -> Group:
                 cfg,
                 "TemporalHistoryServiceDown",
                 history_down(cfg),
-                for_="2m",
+                for_="5m",
                 severity="critical",
                 summary="The Temporal history service is down or not scraped.",
                 description=(
-                    "No history service metrics from {{ $labels.job }} for 2m: the server is "
+                    "No history service metrics from {{ $labels.job }} for 10m: the server is "
                     "down, gone from the scrape targets, or its history role stopped. "
                     "Workflows make no progress."
                 ),
@@ -97,7 +128,8 @@ def group(cfg: PackConfig) -> Group:
                 "TemporalFrontendErrorRatioHigh",
                 frontend_error_ratio(cfg),
                 for_="10m",
-                severity="critical",
+                # The frontend SLO pages when callers feel it; this says which errors.
+                severity="warning",
                 summary="The Temporal frontend fails requests with server errors.",
                 description=(
                     "{{ $value | humanizePercentage }} of frontend requests failed with a "
@@ -134,15 +166,29 @@ def group(cfg: PackConfig) -> Group:
             ),
             alert(
                 cfg,
+                "TemporalTimerQueueLagging",
+                timer_lag(cfg),
+                for_="15m",
+                severity="warning",
+                summary="Workflow timers fire late: claim deadlines are acted on late.",
+                description=(
+                    "p99 of workflow timers in namespace {{ $labels.namespace }} completed "
+                    "{{ $value | humanizeDuration }} after their fire time over 10m (threshold "
+                    f"{cfg.thresholds.timer_lag_seconds:g}s for 15m): history's timer queue is "
+                    "behind, and claims reaching their deadline are cancelled late."
+                ),
+            ),
+            alert(
+                cfg,
                 "TemporalResourceExhausted",
                 resource_exhausted(cfg),
                 for_="5m",
-                severity="warning",
-                summary="The Temporal server rejects requests with RESOURCE_EXHAUSTED.",
+                severity="critical",
+                summary="The Temporal server is overloaded and rejects requests.",
                 description=(
                     "{{ $labels.service_name }} rejected {{ $value | humanize }} requests in 5m "
-                    "(cause {{ $labels.resource_exhausted_cause }}): a rate limit or a busy "
-                    "workflow is throttling callers."
+                    "with RESOURCE_EXHAUSTED (cause {{ $labels.resource_exhausted_cause }}): "
+                    "the server or its database cannot keep up, and claims slow down or stall."
                 ),
             ),
         ],

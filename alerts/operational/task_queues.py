@@ -6,7 +6,7 @@ from alerts.operational.common import Group, Rule, alert
 from alerts.operational.common import group as make_group
 from core.catalog import Metric, exporter, sdk, server
 from core.config import PackConfig
-from toolkit.selectors import rx, sel
+from toolkit.selectors import sel
 
 
 def _p99(cfg: PackConfig, metric: Metric) -> str:
@@ -15,28 +15,22 @@ def _p99(cfg: PackConfig, metric: Metric) -> str:
     return f"histogram_quantile(0.99, sum by ({by}) (rate({buckets}[5m])))"
 
 
-def _schedule_to_start(cfg: PackConfig, name: str, metric: Metric, what: str) -> list[Rule]:
-    rules = []
-    for severity, threshold in (
-        ("warning", cfg.thresholds.schedule_to_start_warning_seconds),
-        ("critical", cfg.thresholds.schedule_to_start_critical_seconds),
-    ):
-        rules.append(
-            alert(
-                cfg,
-                name,
-                f"{_p99(cfg, metric)}\n> {threshold:g}",
-                for_="10m",
-                severity=severity,
-                summary=f"{what} wait too long for a worker.",
-                description=(
-                    "p99 schedule-to-start of " + what.lower() + " on {{ $labels.task_queue }} "
-                    "is {{ $value | humanizeDuration }} "
-                    f"(threshold {threshold:g}s for 10m): workers are too few or saturated."
-                ),
-            )
-        )
-    return rules
+def _schedule_to_start(cfg: PackConfig, name: str, metric: Metric, what: str) -> Rule:
+    # A warning only: workers too slow for users is the worker-responsiveness SLO's page.
+    threshold = cfg.thresholds.schedule_to_start_warning_seconds
+    return alert(
+        cfg,
+        name,
+        f"{_p99(cfg, metric)}\n> {threshold:g}",
+        for_="10m",
+        severity="warning",
+        summary=f"{what} wait too long for a worker.",
+        description=(
+            "p99 schedule-to-start of " + what.lower() + " on {{ $labels.task_queue }} "
+            "is {{ $value | humanizeDuration }} "
+            f"(threshold {threshold:g}s for 10m): workers are too few or saturated."
+        ),
+    )
 
 
 def slots_exhausted(cfg: PackConfig) -> str:
@@ -45,17 +39,15 @@ def slots_exhausted(cfg: PackConfig) -> str:
 
 
 def no_pollers(cfg: PackConfig) -> str:
-    # The server's view (via the exporter) per task type, and the workers' own: a worker that
-    # is gone serves no temporal_num_pollers at all.
+    # The server's view, through the exporter: nothing polled the queue. A worker whose own
+    # scrape fails may still be polling; that is DictWorkerDown, a warning.
     seen = sel(exporter.TASK_QUEUE_POLLERS, **cfg.queue_labels(cfg.exporter_job))
-    own = sel(
-        sdk.NUM_POLLERS,
-        **cfg.queue_labels(cfg.worker_job),
-        poller_type=rx("workflow_task|activity_task"),
-    )
-    # Grouped alike, the two views give one alert per queue, whichever sees it first.
-    by = f"by ({cfg.by('namespace', 'task_queue')})"
-    return f"min {by} ({seen}) == 0\nor\nmax {by} (absent({own}))"
+    return f"min by ({cfg.by('namespace', 'task_queue')}) ({seen}) == 0"
+
+
+def worker_down(cfg: PackConfig) -> str:
+    up = sel(server.UP, job=cfg.worker_job)
+    return f"{up} == 0\nor\nabsent({up})"
 
 
 def backlog_high(cfg: PackConfig) -> str:
@@ -74,13 +66,13 @@ def group(cfg: PackConfig) -> Group:
     return make_group(
         "dict-worker",
         [
-            *_schedule_to_start(
+            _schedule_to_start(
                 cfg,
                 "TemporalWorkflowTaskScheduleToStartSlow",
                 sdk.WORKFLOW_TASK_SCHEDULE_TO_START,
                 "Workflow tasks",
             ),
-            *_schedule_to_start(
+            _schedule_to_start(
                 cfg,
                 "TemporalActivityScheduleToStartSlow",
                 sdk.ACTIVITY_SCHEDULE_TO_START,
@@ -106,11 +98,23 @@ def group(cfg: PackConfig) -> Group:
                 severity="critical",
                 summary="No worker polls the DICT task queue.",
                 description=(
-                    "Nothing has polled {{ $labels.task_queue }} in namespace "
-                    "{{ $labels.namespace }} for workflow or activity tasks for 5m, or no "
-                    "worker serves its poller metrics: claims are not being processed."
+                    "The server has seen no poller on {{ $labels.task_queue }} in namespace "
+                    "{{ $labels.namespace }} for 5m: claims are not being processed."
                 ),
                 labels={"task_queue": cfg.task_queue},
+            ),
+            alert(
+                cfg,
+                "DictWorkerDown",
+                worker_down(cfg),
+                for_="5m",
+                severity="warning",
+                summary="Prometheus cannot scrape the DICT worker.",
+                description=(
+                    "{{ $labels.job }} has been down or missing from the scrape targets for 5m: "
+                    "the worker and SDK panels and alerts are blind. Whether claims still move "
+                    "is TemporalTaskQueueNoPollers' question (the server's view)."
+                ),
             ),
             alert(
                 cfg,

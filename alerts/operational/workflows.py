@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from alerts.operational.common import Group, alert, increased
 from alerts.operational.common import group as make_group
-from core.catalog import sdk, worker
-from core.config import PackConfig
-from toolkit.selectors import ne, sel
+from core.catalog import sdk, server, worker
+from core.config import PackConfig, bridge_failure_regex
+from toolkit.selectors import rx, sel
 
 NONDETERMINISM = "NonDeterminismError"
 
 
-def failure_rate_high(cfg: PackConfig) -> str:
-    # TSP-001 §7.4 had rate(temporal_workflow_failed_total[5m]) > 0.1 with no selector;
-    # the SDK counter exists, labelled by workflow_type.
-    failed = sel(sdk.WORKFLOW_FAILED, **cfg.namespace_labels(cfg.worker_job))
-    by, limit = cfg.by("namespace", "workflow_type"), cfg.thresholds.workflow_failure_rate
-    return f"sum by ({by}) (rate({failed}[5m]))\n> {limit:g}"
+def failure_ratio_high(cfg: PackConfig) -> str:
+    # TSP-001 §7.4 had rate(temporal_workflow_failed_total[5m]) > 0.1 with no selector: at
+    # claim volumes (a few hundred a day) no rate ever reaches 0.1/s. A share of the workflows
+    # that closed, over an hour, once a few have failed (one failure in three is not a trend).
+    common = cfg.namespace_labels(cfg.worker_job)
+    failed = sel(sdk.WORKFLOW_FAILED, **common)
+    completed = sel(sdk.WORKFLOW_COMPLETED, **common)
+    by = f"sum by ({cfg.by('namespace', 'workflow_type')})"
+    t = cfg.thresholds
+    return (
+        f"{by} (increase({failed}[1h]))\n"
+        f"/\n({by} (increase({failed}[1h])) + ({by} (increase({completed}[1h])) or {by} "
+        f"(increase({failed}[1h])) * 0))\n"
+        f"> {t.workflow_failure_ratio:g}\n"
+        f"and\n{by} (increase({failed}[1h])) >= {t.workflow_failure_min_failures}"
+    )
 
 
 def nondeterminism(cfg: PackConfig) -> str:
@@ -25,24 +35,32 @@ def nondeterminism(cfg: PackConfig) -> str:
         **cfg.namespace_labels(cfg.worker_job),
         failure_reason=NONDETERMINISM,
     )
-    return increased(failed, "10m", cfg.by("namespace", "workflow_type"))
+    up = sel(server.UP, job=cfg.worker_job)
+    return increased(failed, "10m", cfg.by("namespace", "workflow_type"), up)
 
 
 def activity_retry_rate_high(cfg: PackConfig) -> str:
+    # Attempts from the execution latency histogram: every SDK records one per attempt, where
+    # activity_task_received exists only in the Core-based SDKs.
     common = cfg.namespace_labels(cfg.worker_job)
     failed = sel(sdk.ACTIVITY_EXECUTION_FAILED, **common)
-    received = sel(sdk.ACTIVITY_TASK_RECEIVED, **common)
+    latency = sdk.ACTIVITY_EXECUTION_LATENCY
+    attempts = sel(latency, latency.count, **common)
+    by = f"sum by ({cfg.by('namespace', 'activity_type')})"
+    t = cfg.thresholds
     return (
-        f"sum by ({cfg.by('namespace', 'activity_type')}) (rate({failed}[15m]))\n"
-        f"/\nsum by ({cfg.by('namespace', 'activity_type')}) (rate({received}[15m]))\n"
-        f"> {cfg.thresholds.activity_retry_ratio:g}"
+        f"{by} (rate({failed}[15m]))\n/\n{by} (rate({attempts}[15m]))\n"
+        f"> {t.activity_retry_ratio:g}\n"
+        f"and\n{by} (increase({attempts}[15m])) >= {t.activity_retry_min_attempts}"
     )
 
 
 def bridge_error_ratio_high(cfg: PackConfig) -> str:
+    # Failures of the Bridge only: a business answer (invalid argument, already exists, not
+    # found) is the Bridge working, and CANCELLED is a worker giving up on shutdown.
     calls = worker.BRIDGE_REQUEST_DURATION
     common = cfg.namespace_labels(cfg.worker_job)
-    failed = sel(calls, calls.count, status=ne("OK"), **common)
+    failed = sel(calls, calls.count, status=rx(bridge_failure_regex()), **common)
     total = sel(calls, calls.count, **common)
     return (
         f"sum by ({cfg.by('namespace', 'method')}) (rate({failed}[5m]))\n"
@@ -58,14 +76,16 @@ def group(cfg: PackConfig) -> Group:
             alert(
                 cfg,
                 "TemporalWorkflowFailureRateHigh",
-                failure_rate_high(cfg),
+                failure_ratio_high(cfg),
                 for_="5m",
-                severity="critical",
-                summary="Workflows of one type are failing at a high rate.",
+                # The claim SLO pages for failing claims; this names the workflow type.
+                severity="warning",
+                summary="Workflows of one type are failing unusually often.",
                 description=(
-                    "{{ $labels.workflow_type }} workflows in namespace {{ $labels.namespace }} "
-                    'fail at {{ $value | printf "%.3g" }}/s '
-                    f"(threshold {cfg.thresholds.workflow_failure_rate:g}/s for 5m)."
+                    "{{ $value | humanizePercentage }} of {{ $labels.workflow_type }} workflows "
+                    "that closed in namespace {{ $labels.namespace }} over the last hour failed "
+                    f"(threshold {cfg.thresholds.workflow_failure_ratio:.0%}, at least "
+                    f"{cfg.thresholds.workflow_failure_min_failures} failures)."
                 ),
             ),
             alert(
@@ -90,7 +110,8 @@ def group(cfg: PackConfig) -> Group:
                 description=(
                     "{{ $value | humanizePercentage }} of {{ $labels.activity_type }} attempts "
                     "failed over 15m "
-                    f"(threshold {cfg.thresholds.activity_retry_ratio:.0%})."
+                    f"(threshold {cfg.thresholds.activity_retry_ratio:.0%}, at least "
+                    f"{cfg.thresholds.activity_retry_min_attempts} attempts)."
                 ),
             ),
             alert(
@@ -102,7 +123,8 @@ def group(cfg: PackConfig) -> Group:
                 summary="Calls to the Bridge fail often.",
                 description=(
                     "{{ $value | humanizePercentage }} of Bridge {{ $labels.method }} calls "
-                    f"failed over 5m (threshold {cfg.thresholds.bridge_error_ratio:.0%})."
+                    "failed with an infrastructure error (unavailable, deadline exceeded, "
+                    f"internal, ...) over 5m (threshold {cfg.thresholds.bridge_error_ratio:.0%})."
                 ),
             ),
         ],

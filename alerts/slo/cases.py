@@ -8,6 +8,7 @@ short history would make a slow burn look fast):
 - each burn tier just below its threshold (quiet) and above it (fires, with labels and
   annotations); the page resetting once its short window has recovered;
 - no traffic at all (the SLI is NaN: nothing fires, the SLI is not "absent");
+- with ``min_events`` on the page, low traffic of nothing but errors: the ticket alone fires;
 - no series at all (only ``SLOMetricsAbsent`` fires, after its ``for``);
 - the budget arithmetic of the recording rules against values worked out here: a traffic-weighted
   period with an idle hour in the middle.
@@ -119,15 +120,27 @@ def _closed() -> dict[str, str]:
 
 def feed_claim_workflows(slo: SLO, phases: list[Phase]) -> list[Series]:
     """Closed executions as history counts them: errors split between failures and timeouts
-    (terminations would count the same way), cancellations on the side, counted neither way."""
-    failed = [(p.steps, p.errors - p.errors // 2) for p in phases]
+    (terminations would count the same way), cancellations on the side, counted neither way.
+    On top, claims the Bridge refused (a twentieth of the events): history counts them as
+    failed, the worker as refused, and the SLI counts them neither way."""
+    refused = [(p.steps, p.events // 20) for p in phases]
+    failed = [(p.steps, p.errors - p.errors // 2 + p.events // 20) for p in phases]
     timed_out = [(p.steps, p.errors // 2) for p in phases]
     closed = _closed()
+    cfg = current()
+    refusals = {
+        **cfg.namespace_labels(cfg.worker_job),
+        "reason": "KeyAlreadyExistsError",
+        "service_name": "temporal-core-sdk",
+        "task_queue": cfg.task_queue,
+        "workflow_type": cfg.claim_workflow_type,
+    }
     return [
         _series(server.WORKFLOW_SUCCESS.name, closed, _good(phases)),
         _series(server.WORKFLOW_FAILED.name, closed, failed),
         _series(server.WORKFLOW_TIMEOUT.name, closed, timed_out),
         _series(server.WORKFLOW_CANCEL.name, closed, _all(phases)),
+        _series(worker.CLAIMS_REFUSED.name, refusals, refused),
     ]
 
 
@@ -141,8 +154,13 @@ def feed_bridge_calls(slo: SLO, phases: list[Phase]) -> list[Series]:
         "method": domain.CREATE_CLAIM,
     }
     count = worker.BRIDGE_REQUEST_DURATION.count
+    # A twentieth of the good calls are business answers (the claim's key already has one):
+    # were they counted as failures, every quiet case would page.
+    business = [(p.steps, (p.events - p.errors) // 20) for p in phases]
+    ok = [(p.steps, p.events - p.errors - (p.events - p.errors) // 20) for p in phases]
     return [
-        _series(count, {**base, "status": "OK"}, _good(phases)),
+        _series(count, {**base, "status": "OK"}, ok),
+        _series(count, {**base, "status": "ALREADY_EXISTS"}, business),
         _series(count, {**base, "status": "UNAVAILABLE"}, _bad(phases)),
     ]
 
@@ -295,6 +313,34 @@ def _burn_test(slo: SLO, feed: Feeder, case: BurnCase) -> dict[str, Any]:
     }
 
 
+def _low_traffic_test(slo: SLO, feed: Feeder) -> dict[str, Any] | None:
+    """With ``min_events`` on the page: one event per step, every one an error, for a day and
+    an hour after a quiet baseline. Each page window holds fewer events than the minimum, so
+    only the ticket fires. None when the minimum is too low for one event per step to stay
+    under it in the page's longest window."""
+    minimum = slo.alerting.page.min_events
+    if minimum is None or slo.alerting.page.disable or slo.alerting.ticket.disable:
+        return None
+    longest = max(durations.seconds(w.long) for w in WINDOWS if w.severity == "page")
+    if longest // STEP >= minimum:
+        return None
+    burn = 86400 + 3600
+    phases = [Phase(BASELINE, 1, 0), Phase(burn, 1, 1)]
+    at = BASELINE + burn
+    return {
+        "name": f"{slo.id}: low traffic (1 event per {_dur(STEP)}, all errors) opens a ticket only",
+        "interval": _dur(STEP),
+        "input_series": feed(slo, phases),
+        "alert_rule_test": [
+            {
+                "eval_time": _dur(at),
+                "alertname": slo.alerting.name,
+                "exp_alerts": [expected_alert(slo, "ticket", 1.0)],
+            }
+        ],
+    }
+
+
 def _dur(seconds: int) -> str:
     return durations.format(seconds)
 
@@ -422,6 +468,9 @@ def test_doc(slo: SLO, all_slos: list[SLO], rules_path: str) -> dict[str, Any] |
     if slo.alerting.enabled:
         tests += [_burn_test(slo, feed, case) for case in burn_cases()]
         tests += [_no_traffic_test(slo, feed, all_slos), _absent_test(slo, all_slos)]
+        low = _low_traffic_test(slo, feed)
+        if low is not None:
+            tests.append(low)
     tests.append(_budget_test(slo, feed))
     # Recordings before the alerts that read them: evaluated hourly, a recording from the
     # previous round is past the 5m lookback and the alert would see nothing.

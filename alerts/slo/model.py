@@ -25,6 +25,9 @@ class AlertSpec:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     for_: str | None = None  # Prometheus ``for:``; none by default (the short window confirms)
+    # Low traffic: fire only when the long window of a tier saw at least this many events
+    # (the pack's own format; below it, the other alert of the SLO, if any, still fires).
+    min_events: int | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Alerting:
     annotations: Mapping[str, str] = field(default_factory=dict)
     page: AlertSpec = field(default_factory=AlertSpec)
     ticket: AlertSpec = field(default_factory=AlertSpec)
+    # A sparse SLI (its source series exist only after a first event since a restart): how
+    # long it may be missing before SLOMetricsAbsent (the pack's own format; default: now).
+    absent_window: str | None = None
 
     @property
     def enabled(self) -> bool:

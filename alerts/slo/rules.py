@@ -201,25 +201,34 @@ def meta_recordings(slo: SLO) -> Group:
     return {"name": f"sloth-slo-meta-recordings-{slo.id}", "rules": rules}
 
 
-def _burn_condition(slo: SLO, window: BurnWindow) -> str:
+def _burn_condition(slo: SLO, window: BurnWindow, min_events: int | None = None) -> str:
     """One tier, as Sloth writes it: the short window first, so that the alert's ``$value`` is
     the error ratio over the short window (``and`` keeps its left side's samples). ``max ...
     without (sloth_window)`` drops the window label, so the alert keeps one identity when the
-    burn moves from one tier to the other."""
+    burn moves from one tier to the other.
+
+    With ``min_events``, the tier also needs that many events in its long window (the mean of
+    the recorded 5m event rate over the window, times its length): at low traffic one failure
+    is a large ratio and says little (SRE workbook, "Low-traffic services")."""
     factor = go_number(window.factor(slo.period_seconds))
     budget = go_number(slo.error_budget)
     sel = slo.selector()
     short = f"{naming.sli_error_ratio(window.short)}{{{sel}}} > ({factor} * {budget})"
     long = f"{naming.sli_error_ratio(window.long)}{{{sel}}} > ({factor} * {budget})"
-    return "\n".join(
-        [
-            "(",
-            f"    max({short}) without (sloth_window)",
-            "    and",
-            f"    max({long}) without (sloth_window)",
-            ")",
+    lines = [
+        "(",
+        f"    max({short}) without (sloth_window)",
+        "    and",
+        f"    max({long}) without (sloth_window)",
+    ]
+    if min_events:
+        seconds = durations.seconds(window.long)
+        events = f"avg_over_time({naming.SLI_TOTAL_RATE_5M}{{{sel}}}[{window.long}]) * {seconds}"
+        lines += [
+            "    and on (sloth_id, sloth_service, sloth_slo)",
+            f"    max({events} >= {min_events}) without (sloth_window)",
         ]
-    )
+    return "\n".join([*lines, ")"])
 
 
 def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | None:
@@ -227,7 +236,7 @@ def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | Non
     if spec.disable:
         return None
     tiers = [w for w in WINDOWS if w.severity == severity]
-    expr = "\nor\n".join(_burn_condition(slo, w) for w in tiers) + "\n"
+    expr = "\nor\n".join(_burn_condition(slo, w, spec.min_events) for w in tiers) + "\n"
     name = slo.alerting.name
     # Our SLOs route on ``severity`` like every other alert of the pack; a Sloth spec gets
     # exactly Sloth's labels (its teams route on ``sloth_severity`` or their own labels).
@@ -267,9 +276,15 @@ def burn_alert(slo: SLO, severity: str, cfg: PackConfig = DEFAULT) -> Rule | Non
 
 
 def absent_alert(slo: SLO, cfg: PackConfig = DEFAULT) -> Rule:
+    ratio = f"{naming.SLI_ERROR_RATIO_5M}{{{slo.selector()}}}"
+    window = slo.alerting.absent_window
+    # A sparse SLI is missing after every restart until its first event: only missing for the
+    # whole window is news.
+    expr = f"absent_over_time({ratio}[{window}])" if window else f"absent({ratio})"
+    missing = f"{window} and then {ABSENT_FOR}" if window else ABSENT_FOR
     return {
         "alert": ABSENT_ALERT,
-        "expr": f"absent({naming.SLI_ERROR_RATIO_5M}{{{slo.selector()}}})\n",
+        "expr": expr + "\n",
         "for": ABSENT_FOR,
         # absent() yields the identity labels already; spelled out so rules stay distinct.
         "labels": _labels(slo, severity="warning"),
@@ -277,7 +292,7 @@ def absent_alert(slo: SLO, cfg: PackConfig = DEFAULT) -> Rule:
             "summary": "An SLO cannot be computed: its SLI has no data.",
             "description": (
                 "{{ $labels.sloth_service }} {{ $labels.sloth_slo }}: the SLI series are missing "
-                f"for {ABSENT_FOR} (is the source scraped? does the metric still exist?). "
+                f"for {missing} (is the source scraped? does the metric still exist?). "
                 "Burn-rate alerts of this SLO cannot fire."
             ),
             "runbook_url": cfg.runbook_url(ABSENT_ALERT),

@@ -243,12 +243,23 @@ def _period_days(where: str, value: Any) -> float:
 
 
 _ALERT_KEYS = {"disable", "labels", "annotations", "for"}
+# Keys only the pack's own format has (Sloth's formats keep Sloth's keys).
+_NATIVE_ALERT_KEYS = {"min_events"}
+_NATIVE_ALERTING_KEYS = {"absent_window"}
 
 
-def _alert(where: str, obj: Any) -> AlertSpec:
+def _count(where: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SLOSpecError(f"{where}: expected a whole number of events, 1 or more")
+    return value
+
+
+def _alert(where: str, obj: Any, native: bool) -> AlertSpec:
     if obj is None:
         return AlertSpec()
-    obj = _keys(where, obj, _ALERT_KEYS)
+    obj = _keys(where, obj, _ALERT_KEYS | (_NATIVE_ALERT_KEYS if native else set()))
     disable = obj.get("disable", False)
     if not isinstance(disable, bool):
         raise SLOSpecError(f"{where}: field disable: expected true or false")
@@ -263,17 +274,23 @@ def _alert(where: str, obj: Any) -> AlertSpec:
         labels=_labels(where, obj.get("labels"), "labels"),
         annotations=_labels(where, obj.get("annotations"), "annotations"),
         for_=for_,
+        min_events=_count(f"{where}: field min_events", obj.get("min_events")),
     )
 
 
-def _alerting(where: str, obj: Any) -> Alerting:
-    obj = _keys(
-        f"{where}: field alerting",
-        obj,
-        {"name", "labels", "annotations", "page_alert", "ticket_alert"},
-    )
-    page = _alert(f"{where}: field alerting.page_alert", obj.get("page_alert"))
-    ticket = _alert(f"{where}: field alerting.ticket_alert", obj.get("ticket_alert"))
+def _alerting(where: str, obj: Any, native: bool) -> Alerting:
+    keys = {"name", "labels", "annotations", "page_alert", "ticket_alert"}
+    if native:
+        keys |= _NATIVE_ALERTING_KEYS
+    obj = _keys(f"{where}: field alerting", obj, keys)
+    page = _alert(f"{where}: field alerting.page_alert", obj.get("page_alert"), native)
+    ticket = _alert(f"{where}: field alerting.ticket_alert", obj.get("ticket_alert"), native)
+    absent_window = obj.get("absent_window")
+    if absent_window is not None:
+        try:
+            absent_window = durations.normalize(str(absent_window))
+        except ValueError as err:
+            raise SLOSpecError(f"{where}: field alerting.absent_window: {err}") from None
     name = ""
     if "name" in obj or not (page.disable and ticket.disable):
         # As in Sloth, an SLO whose two alerts are disabled needs no alert name.
@@ -291,6 +308,7 @@ def _alerting(where: str, obj: Any) -> Alerting:
         annotations=_labels(where, obj.get("annotations"), "alerting.annotations"),
         page=page,
         ticket=ticket,
+        absent_window=absent_window,
     )
 
 
@@ -306,18 +324,30 @@ def _slo(
     spec_version: str,
 ) -> SLO:
     name = _name(where, raw["name"], "name")
+    indicator = sli.parse(where, raw["sli"])
+    alerting = _alerting(where, raw["alerting"], spec_version == NATIVE_VERSION)
+    counted = [a for a in ("page_alert", "ticket_alert") if _spec(alerting, a).min_events]
+    if counted and isinstance(indicator, sli.RawSLI):
+        raise SLOSpecError(
+            f"{where}: field alerting.{counted[0]}.min_events: a raw error ratio has no events "
+            "to count; use an events or latency SLI, or leave min_events out"
+        )
     return SLO(
         service=service,
         name=name,
         objective=_objective(where, raw["objective"]),
         description=_str(where, raw.get("description", name), "description"),
-        sli=sli.parse(where, raw["sli"]),
-        alerting=_alerting(where, raw["alerting"]),
+        sli=indicator,
+        alerting=alerting,
         period_days=period_days,
         labels=_labels(where, raw.get("labels"), "labels"),
         source=source,
         spec_version=spec_version,
     )
+
+
+def _spec(alerting: Alerting, key: str) -> AlertSpec:
+    return alerting.page if key == "page_alert" else alerting.ticket
 
 
 def _slo_where(source: str, index: int, raw: Any) -> str:

@@ -71,6 +71,13 @@ CLAIMS_CLOSED_UNRESOLVED = _m(
     "(cached).",
     (*_NS, "outcome"),
 )
+CLAIMS_STUCK = _m(
+    "dict_claims_stuck",
+    G,
+    "Open claims held longer than the stuck-after setting (default 1h) in a status a healthy "
+    "claim leaves within minutes (OPEN, CONFIRMED), by status (cached).",
+    (*_NS, "status"),
+)
 # Not ``..._backlog_count``: a gauge ending in ``_count`` fails ``promtool check metrics`` (the
 # suffix belongs to histograms and summaries).
 TASK_QUEUE_BACKLOG = _m(
@@ -128,6 +135,13 @@ EXPORTER_VISIBILITY_CALL_FAILURES = _m(
     "Calls to the Temporal APIs that failed, by call type.",
     ("call",),
 )
+EXPORTER_RATE_LIMITED = _m(
+    "dict_exporter_rate_limited_calls_total",
+    C,
+    "Calls to the Temporal APIs refused with RESOURCE_EXHAUSTED (a rate limit), by call type; "
+    "each is retried after a backoff and counts among the failures too.",
+    ("call",),
+)
 EXPORTER_REFRESHES = _m(
     "dict_exporter_refreshes_total",
     C,
@@ -158,6 +172,7 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     CLAIMS_OVERDUE,
     CLAIMS_CLOSED_RECENT,
     CLAIMS_CLOSED_UNRESOLVED,
+    CLAIMS_STUCK,
     TASK_QUEUE_BACKLOG,
     TASK_QUEUE_BACKLOG_AGE,
     TASK_QUEUE_ADD_RATE,
@@ -168,6 +183,7 @@ EXPORTER_METRICS: tuple[Metric, ...] = (
     EXPORTER_REFRESH_DURATION,
     EXPORTER_VISIBILITY_CALLS,
     EXPORTER_VISIBILITY_CALL_FAILURES,
+    EXPORTER_RATE_LIMITED,
     EXPORTER_REFRESHES,
     EXPORTER_BUILD_INFO,
     EXPORTER_SERVING_CERT_EXPIRY,

@@ -78,23 +78,13 @@ POLL_SUCCESS_SYNC = _m(
     "poll_success_sync", C, "Polls that returned a task matched synchronously.", _POLL
 )
 RESTARTS = _m("restarts", C, "Server service (re)starts.", ("service_name",))
-# How workflow executions closed, counted by history once per closed run. The only place a
-# timed-out or terminated execution is counted: the SDK never sees those. Note ``workflowType``.
-_CLOSED = ("namespace", "namespace_state", "operation", "service_name", "taskqueue", "workflowType")
-WORKFLOW_SUCCESS = _m("workflow_success", C, "Workflow executions that completed.", _CLOSED)
-WORKFLOW_FAILED = _m("workflow_failed", C, "Workflow executions that failed.", _CLOSED)
-WORKFLOW_TIMEOUT = _m(
-    "workflow_timeout", C, "Workflow executions that hit their execution or run timeout.", _CLOSED
-)
-WORKFLOW_TERMINATE = _m("workflow_terminate", C, "Workflow executions terminated.", _CLOSED)
-WORKFLOW_CANCEL = _m("workflow_cancel", C, "Workflow executions cancelled on request.", _CLOSED)
-# History's task queues (transfer, timer, ...): ``task_latency_queue`` is a task's time from when
-# it was due (a timer's fire time) until it was processed, by task type in ``operation``
-# (``TimerActiveTaskUserTimer`` fires a workflow timer such as the 30-day auto-cancel).
+# From a history task's scheduled time (a timer's fire time) to its completion: the timer
+# queue's processing lag for operation TimerActiveTaskUserTimer (workflow timers, such as the
+# claim's 30-day deadline). Appears once a task of the kind ran.
 TASK_LATENCY_QUEUE = _m(
     "task_latency_queue",
     H,
-    "History task latency from due to done (queue lag included), in seconds.",
+    "History task latency from scheduled to done, including queueing and retries, in seconds.",
     (
         "archetype",
         "namespace",
@@ -105,6 +95,16 @@ TASK_LATENCY_QUEUE = _m(
         "task_type",
     ),
 )
+# How workflow executions closed, counted by history once per closed run. The only place a
+# timed-out or terminated execution is counted: the SDK never sees those. Note ``workflowType``.
+_CLOSED = ("namespace", "namespace_state", "operation", "service_name", "taskqueue", "workflowType")
+WORKFLOW_SUCCESS = _m("workflow_success", C, "Workflow executions that completed.", _CLOSED)
+WORKFLOW_FAILED = _m("workflow_failed", C, "Workflow executions that failed.", _CLOSED)
+WORKFLOW_TIMEOUT = _m(
+    "workflow_timeout", C, "Workflow executions that hit their execution or run timeout.", _CLOSED
+)
+WORKFLOW_TERMINATE = _m("workflow_terminate", C, "Workflow executions terminated.", _CLOSED)
+WORKFLOW_CANCEL = _m("workflow_cancel", C, "Workflow executions cancelled on request.", _CLOSED)
 NUMSHARDS = _m(
     "numshards_gauge", G, "History shards the history host owns.", ("operation", "service_name")
 )
@@ -137,12 +137,12 @@ SERVER_METRICS: tuple[Metric, ...] = (
     POLL_SUCCESS,
     POLL_SUCCESS_SYNC,
     RESTARTS,
+    TASK_LATENCY_QUEUE,
     WORKFLOW_SUCCESS,
     WORKFLOW_FAILED,
     WORKFLOW_TIMEOUT,
     WORKFLOW_TERMINATE,
     WORKFLOW_CANCEL,
-    TASK_LATENCY_QUEUE,
     NUMSHARDS,
     START_TO_CLOSE_TIMEOUT,
     UP,

@@ -42,6 +42,14 @@ CLAIMS_RESOLVED = Metric(
     (*_WF, "outcome"),
     Source.WORKER,
 )
+CLAIMS_REFUSED = Metric(
+    "dict_claims_refused_total",
+    C,
+    "Claims the Bridge refused for a business reason, failing their workflow, by reason "
+    "(ValidationError, KeyAlreadyExistsError). Created on the first refusal.",
+    (*_WF, "reason"),
+    Source.WORKER,
+)
 CLAIM_RESOLUTION = Metric(
     "dict_claim_resolution_seconds",
     H,
@@ -78,6 +86,7 @@ BRIDGE_REQUEST_DURATION = Metric(
 CLAIM_METRICS: tuple[Metric, ...] = (
     CLAIMS_STARTED,
     CLAIMS_RESOLVED,
+    CLAIMS_REFUSED,
     CLAIM_RESOLUTION,
     ACTIVITY_ATTEMPTS,
     ACTIVITY_FAILURES,

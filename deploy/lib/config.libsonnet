@@ -42,6 +42,9 @@ local defaults = {
     serverName: null,
     // Secret with the key `api-key` (Temporal Cloud): mounted as a file.
     apiKeySecret: null,
+    // Secret with the key `codec-keys`: the payload codec's key file (docs/worker.md, Payloads
+    // encrypted at rest), mounted into the worker only. null: payloads in clear.
+    codecKeySecret: null,
     // Where the frontend runs, for the NetworkPolicy: pods in a namespace, or CIDRs.
     frontend: {
       namespace: 'temporal',
@@ -58,6 +61,12 @@ local defaults = {
   },
   bridge: {
     address: 'bridge.example.invalid:%d' % knobs.bridgePort,
+    // Secret with the worker's client certificate for the Bridge (the DICT network requires
+    // mTLS): tls.crt, tls.key and ca.crt (the CA that signed the Bridge's certificate). Mounted
+    // read-only; BRIDGE_TLS_CERT, BRIDGE_TLS_KEY and BRIDGE_TLS_CA name its files.
+    tlsSecret: 'dict-bridge-tls',
+    // The name verified on the Bridge's certificate when it is not the address' host.
+    serverName: null,
     // The Bridge is outside the cluster: the NetworkPolicy allows these CIDRs on this port.
     cidrs: [],
     namespace: null,
@@ -134,6 +143,10 @@ local check(c) =
          'deploy environment: exporter.mode: sidecar needs worker.enabled; use standalone without the worker';
   assert !c.temporal.mtls || c.temporal.tlsSecret != null :
          'deploy environment: temporal.mtls needs temporal.tlsSecret (a Secret with ca.crt, tls.crt, tls.key)';
+  assert !c.worker.enabled || (std.isString(c.bridge.tlsSecret) && c.bridge.tlsSecret != '') :
+         'deploy environment: bridge.tlsSecret: the worker reaches the Bridge over mTLS only; name the Secret with its tls.crt, tls.key and ca.crt';
+  assert c.bridge.serverName == null || (std.isString(c.bridge.serverName) && c.bridge.serverName != '') :
+         'deploy environment: bridge.serverName: expected a host name or null';
   assert !c.worker.enabled || std.length(c.bridge.cidrs) > 0 || c.bridge.namespace != null :
          'deploy environment: bridge: set bridge.cidrs or bridge.namespace so the worker may reach the Bridge';
   assert std.isArray(c.exporter.flags) && std.all([std.isString(f) for f in c.exporter.flags]) :

@@ -2,7 +2,9 @@
 // probes, and their Deployments, Services, ServiceAccounts and PodDisruptionBudgets.
 local paths = {
   temporalTls: '/etc/dictobs/temporal-tls',
+  bridgeTls: '/etc/dictobs/bridge-tls',
   apiKey: '/etc/dictobs/temporal-api-key',
+  codecKeys: '/etc/dictobs/codec-keys',
   web: '/etc/dictobs/exporter-web',
   run: '/run/dictobs',
 };
@@ -65,6 +67,23 @@ local temporalVolumes(c) =
   (if c.temporal.tlsSecret != null then [secretVolume('temporal-tls', c.temporal.tlsSecret, tlsKeys(c))] else [])
   + (if c.temporal.apiKeySecret != null then [secretVolume('temporal-api-key', c.temporal.apiKeySecret, ['api-key'])] else []);
 
+// The payload codec's key file: the worker's alone (the exporter reads no payload).
+local codecKeyed(c) = c.temporal.codecKeySecret != null;
+local codecVolumes(c) =
+  if codecKeyed(c) then [secretVolume('codec-keys', c.temporal.codecKeySecret, ['codec-keys'])] else [];
+
+// The worker's mTLS to the Bridge: the Secret's three files, and the settings naming them.
+local bridgeTlsFiles = { BRIDGE_TLS_CA: 'ca.crt', BRIDGE_TLS_CERT: 'tls.crt', BRIDGE_TLS_KEY: 'tls.key' };
+local bridgeEnv(c) =
+  [{ name: 'BRIDGE_ADDRESS', value: c.bridge.address }]
+  + [
+    { name: setting, value: paths.bridgeTls + '/' + bridgeTlsFiles[setting] }
+    for setting in std.objectFields(bridgeTlsFiles)
+  ]
+  + (if c.bridge.serverName != null then [{ name: 'BRIDGE_TLS_SERVER_NAME', value: c.bridge.serverName }] else []);
+local bridgeVolume(c) =
+  secretVolume('bridge-tls', c.bridge.tlsSecret, std.sort(std.objectValues(bridgeTlsFiles)));
+
 local tmp = { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } };
 
 local base(c, name) = {
@@ -80,15 +99,19 @@ local worker(c, knobs) = base(c, 'worker') {
     '--metrics-address=0.0.0.0:%d' % knobs.workerMetricsPort,
     '--ready-file=%s/ready' % paths.run,
   ],
-  env: temporalEnv(c) + [{ name: 'BRIDGE_ADDRESS', value: c.bridge.address }]
-       + (if c.temporal.apiKeySecret != null then [{ name: 'TEMPORAL_API_KEY_FILE', value: paths.apiKey + '/api-key' }] else []),
+  env: temporalEnv(c) + bridgeEnv(c)
+       + (if c.temporal.apiKeySecret != null then [{ name: 'TEMPORAL_API_KEY_FILE', value: paths.apiKey + '/api-key' }] else [])
+       + (if codecKeyed(c) then [{ name: 'TEMPORAL_CODEC_KEY_FILE', value: paths.codecKeys + '/codec-keys' }] else []),
   ports: [{ name: 'metrics', containerPort: knobs.workerMetricsPort, protocol: 'TCP' }],
   // Ready once it polls the task queue (it writes the file then, and removes it on SIGTERM).
   readinessProbe: { exec: { command: ['test', '-f', paths.run + '/ready'] }, periodSeconds: 5, failureThreshold: 2 },
   // Alive while its metrics endpoint (served by the SDK runtime) accepts connections.
   livenessProbe: { tcpSocket: { port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
   resources: c.worker.resources,
-  volumeMounts: temporalMounts(c) + [{ name: 'run', mountPath: paths.run }, { name: 'tmp', mountPath: '/tmp' }],
+  volumeMounts: temporalMounts(c)
+                + [{ name: 'bridge-tls', mountPath: paths.bridgeTls, readOnly: true }]
+                + (if codecKeyed(c) then [{ name: 'codec-keys', mountPath: paths.codecKeys, readOnly: true }] else [])
+                + [{ name: 'run', mountPath: paths.run }, { name: 'tmp', mountPath: '/tmp' }],
 };
 
 local exporter(c, knobs) =
@@ -186,7 +209,7 @@ local workload(c, name, component, replicas, containers, volumes) = [
        'worker',
        c.worker.replicas,
        [worker(c, knobs)] + (if sidecar then [exporter(c, knobs)] else []),
-       temporalVolumes(c) + (if sidecar then webVolumes(c) else [])
+       temporalVolumes(c) + [bridgeVolume(c)] + codecVolumes(c) + (if sidecar then webVolumes(c) else [])
        + [{ name: 'run', emptyDir: { sizeLimit: '1Mi' } }, tmp],
      ) else [])
     + (if !sidecar then workload(

@@ -18,6 +18,7 @@ class DeadlineCollector:
         dict_claims_closed_recent{namespace="dict",outcome="completed",window="5m"} 12
         dict_claims_closed_recent{namespace="dict",outcome="failed",window="5m"} 0
         dict_claims_closed_unresolved{namespace="dict",outcome="timed_out"} 0
+        dict_claims_stuck{namespace="dict",status="CONFIRMED"} 0
 
     ``dict_claims_overdue`` above 0 is the most serious signal: a claim outlived its deadline;
     ``dict_claims_closed_unresolved`` above 0 is its twin: a claim nobody is working on any more.
@@ -50,3 +51,7 @@ class DeadlineCollector:
         for outcome, count in snapshot.closed_unresolved.items():
             unresolved.add_metric([self.namespace, outcome], count)
         yield unresolved
+        stuck = family(cat.CLAIMS_STUCK)
+        for status, count in snapshot.stuck.items():
+            stuck.add_metric([self.namespace, status], count)
+        yield stuck

@@ -8,8 +8,6 @@ the rules and the SLOs select on must be there, carrying every label the catalog
 from __future__ import annotations
 
 import asyncio
-import re
-import urllib.request
 import uuid
 from datetime import timedelta
 
@@ -21,6 +19,7 @@ from temporalio.service import RPCError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from core.catalog import MetricType, server
+from toolkit import exposition
 
 WORKFLOW_TYPE = "CreateClaimWorkflow"
 
@@ -55,19 +54,6 @@ PRODUCED = (
 )
 
 
-def parse(text: str) -> dict[str, list[dict[str, str]]]:
-    """Series name → label sets, from the Prometheus text format."""
-    out: dict[str, list[dict[str, str]]] = {}
-    for line in text.splitlines():
-        match = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? ", line)
-        if match and not line.startswith("#"):
-            labels = dict(
-                re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', match[2] or "")
-            )
-            out.setdefault(match[1], []).append(labels)
-    return out
-
-
 @pytest.fixture(scope="module")
 async def scraped(dev_server, dev_client):
     queue = f"catalog-{uuid.uuid4().hex[:8]}"
@@ -100,8 +86,7 @@ async def scraped(dev_server, dev_client):
         with pytest.raises(RPCError):  # a client error: NotFound
             await dev_client.get_workflow_handle(f"missing-{run}").describe()
         await asyncio.sleep(2)
-    text = urllib.request.urlopen(dev_server.metrics_url, timeout=10).read().decode()
-    return queue, parse(text)
+    return queue, exposition.scrape(dev_server.metrics_url)
 
 
 @pytest.mark.parametrize("metric", PRODUCED, ids=lambda m: m.name)

@@ -7,11 +7,12 @@ import re
 import yaml
 
 from alerts import generate
+from alerts.operational.meta import WATCHDOG
 from alerts.slo import naming
 from alerts.slo.spec import load_slos
 from core import catalog
 from core.catalog import Source
-from core.config import DEFAULT
+from core.config import DEFAULT, RUNBOOK_URL
 from toolkit import promql_check, promtool
 
 RULE_FILES = sorted(generate.GENERATED_DIR.glob("*.yaml"))
@@ -56,11 +57,12 @@ def test_prometheus_rule_resources_carry_the_same_groups():
 def test_every_alert_says_how_bad_what_and_where_to_look():
     for file, group, rule in alerts():
         where = f"{file}: {group}: {rule['alert']}"
-        assert rule["labels"]["severity"] in ("critical", "warning", "info"), where
+        assert rule["labels"]["severity"] in ("critical", "warning", "info", "none"), where
         notes = rule["annotations"]
         assert notes["summary"] and "{{" not in notes["summary"], where
-        assert "{{" in notes["description"], f"{where}: the description is not templated"
-        assert notes["runbook_url"] == f"docs/runbook.md#{rule['alert'].lower()}", where
+        if rule["alert"] != WATCHDOG:  # always the same, nothing to template
+            assert "{{" in notes["description"], f"{where}: the description is not templated"
+        assert notes["runbook_url"] == f"{RUNBOOK_URL}#{rule['alert'].lower()}", where
 
 
 def test_the_specifications_alerts_exist_on_real_metrics():
@@ -69,9 +71,11 @@ def test_the_specifications_alerts_exist_on_real_metrics():
         "TemporalWorkflowFailureRateHigh",
         "TemporalTaskQueueBacklogHigh",
         "TemporalHistoryServiceDown",
-        "ClaimWorkflowNearing30DayExpiration",
         "ClaimWorkflowPastDeadline",
     } <= names
+    # The specification's near-deadline alert had nothing to do (undecided claims run to their
+    # deadline by design): the count is a dashboard panel, and past the deadline it pages.
+    assert "ClaimWorkflowNearing30DayExpiration" not in names
     text = "\n".join(p.read_text() for p in RULE_FILES)
     for emitted_by_nothing in ("temporal_taskqueue_depth", "temporal_workflow_duration_seconds"):
         assert emitted_by_nothing not in text

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from simulator_thread import SimulatorThread
+from certificates import CertificateAuthority
 
 from dictobs import cli
 from stack.ports import free_port
 from worker.bridge.simulator import Simulator
+from worker.bridge.simulator_thread import SimulatorThread
+from worker.bridge.tls import ServerTLS
 
 # Only this part's subcommands, so the test does not depend on the other parts importing.
 MAIN = (
@@ -28,12 +32,14 @@ def dictobs(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, "BRIDGE_PLAINTEXT": "true"},  # the simulators here serve plaintext
     )
 
 
 @pytest.fixture
 def only_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "PARTS", ("worker.bridge.cli",))
+    monkeypatch.setenv("BRIDGE_PLAINTEXT", "true")
 
 
 @pytest.fixture
@@ -156,3 +162,35 @@ def test_address_defaults_to_bridge_address(
     monkeypatch.setenv("BRIDGE_ADDRESS", sim.address)
     assert cli.main(["bridge-sim", "clear"]) == 0
     assert sim.address in capsys.readouterr().out
+
+
+def test_admin_commands_reach_an_mtls_simulator_with_the_workers_settings(
+    only_bridge: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ca = CertificateAuthority.create(tmp_path, "bridge-ca")
+    server, client = ca.issue("bridge"), ca.issue("worker", client=True)
+    tls = ServerTLS(server.cert, server.key, client_ca=ca.path)
+    monkeypatch.delenv("BRIDGE_PLAINTEXT")
+    monkeypatch.setenv("BRIDGE_TLS_CA", str(ca.path))
+    with SimulatorThread(tls=tls) as sim:
+        monkeypatch.setenv("BRIDGE_TLS_CERT", str(client.cert))
+        monkeypatch.setenv("BRIDGE_TLS_KEY", str(client.key))
+        assert cli.main(["bridge-sim", "fault", "--address", sim.address, "--method",
+                         "CreateClaim", "--fail-next", "1"]) == 0  # fmt: skip
+        assert [f.method for f in sim.faults.faults()] == ["CreateClaim"]
+        assert cli.main(["bridge-sim", "stats", "--address", sim.address]) == 0
+        assert "fault CreateClaim: error_rate=0 latency=0s fail_next=1" in capsys.readouterr().out
+
+        # Without the client certificate the simulator closes the handshake: one line naming
+        # the settings to set, and nothing changes.
+        monkeypatch.delenv("BRIDGE_TLS_CERT")
+        monkeypatch.delenv("BRIDGE_TLS_KEY")
+        assert cli.main(["bridge-sim", "clear", "--address", sim.address]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert f"TLS to the Bridge simulator at {sim.address}" in err
+        assert "set BRIDGE_TLS_CERT and BRIDGE_TLS_KEY" in err
+        assert [f.method for f in sim.faults.faults()] == ["CreateClaim"]

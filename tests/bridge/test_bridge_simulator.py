@@ -9,7 +9,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from simulator_thread import SimulatorThread
 
 from core.settings import PLAINTEXT
 from worker.bridge import admin, api, protogen
@@ -17,6 +16,7 @@ from worker.bridge.client import BridgeClient
 from worker.bridge.faults import Fault
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
+from worker.bridge.simulator_thread import SimulatorThread
 
 
 async def create_and_confirm(address: str, claim_id: str) -> api.ClaimRecord:
@@ -51,17 +51,17 @@ def test_admin_service_sets_faults_and_reads_stats() -> None:
         claim_id = str(uuid.uuid4())
         asyncio.run(create_and_confirm(sim.address, claim_id))
         faults = admin.set_fault(
-            sim.address, Fault("CreateClaim", error_rate=0.25, code="INTERNAL")
+            sim.address, Fault("CreateClaim", error_rate=0.25, code="INTERNAL"), tls=PLAINTEXT
         )
         assert faults == [Fault("CreateClaim", error_rate=0.25, code="INTERNAL")]
         assert sim.faults.faults() == faults
-        stats = admin.get_stats(sim.address)
+        stats = admin.get_stats(sim.address, tls=PLAINTEXT)
         assert stats.calls == {"CreateClaim": 1, "CompleteClaim": 1}
         assert stats.claims == 1
         assert stats.claims_by_status == {"CONFIRMED": 1}
         assert stats.faults == faults
-        admin.clear_faults(sim.address)
-        assert admin.get_stats(sim.address).faults == []
+        admin.clear_faults(sim.address, tls=PLAINTEXT)
+        assert admin.get_stats(sim.address, tls=PLAINTEXT).faults == []
 
 
 def test_admin_service_refuses_bad_faults() -> None:
@@ -79,7 +79,7 @@ def test_admin_on_nothing_listening_says_how_to_start_it() -> None:
     from stack.ports import free_port
 
     with pytest.raises(admin.SimulatorAdminError, match="bridge-sim serve"):
-        admin.get_stats(f"127.0.0.1:{free_port()}", timeout=1.0)
+        admin.get_stats(f"127.0.0.1:{free_port()}", timeout=1.0, tls=PLAINTEXT)
 
 
 def test_generated_code_matches_the_proto(tmp_path: Path) -> None:

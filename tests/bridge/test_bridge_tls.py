@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bridge_certs import CertificateAuthority, Issued
+from certificates import CertificateAuthority, Issued
 
 from core import settings
 from core.errors import SettingsError

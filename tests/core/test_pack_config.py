@@ -115,6 +115,7 @@ def test_pack_config_prints_what_the_deployment_reads(site, capsys):
         ("thresholds:\n  bridge_error_ratio: 0\n", "bridge_error_ratio must be a positive number"),
         ("namespace_label: exported-namespace\n", "must be a Prometheus label name"),
         ("runbook_url_pattern: https://wiki/runbook\n", "a URL with one %s"),
+        ("runbook_url_pattern: docs/runbook.md#%s\n", "an absolute http(s) URL"),
         ("thresholds: 5\n", "thresholds must be a mapping"),
         ("worker_job: ''\n", "worker_job must be a non-empty text"),
         ("- a\n", "expected a mapping"),

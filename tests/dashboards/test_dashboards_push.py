@@ -2,78 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
-import copy
-import logging
-
 import pytest
-from grafana_double import EDITOR, VIEWER, GrafanaDouble
+from grafana_double import LEGACY, V1, V1BETA1
+from push_fixtures import PASSWORD, TOKEN, VIEWER_TOKEN, edited_models, env, grafana, run
 
 from core import __version__
-from core.errors import CLIError
-from dashboards import build, cli
+from dashboards import build
 from dashboards.grafana_api import Grafana
 from stack.ports import free_port
 
-TOKEN = "glsa_editor-Secret-7f3a9c"
-VIEWER_TOKEN = "glsa_viewer-Secret-1b2c3d"
-PASSWORD = "pw-Secret-42"
+__all__ = ["env", "grafana", "run"]  # fixtures
+
 FOLDER_UID = build.folder_uid(build.FOLDER)
-
-
-@pytest.fixture
-def grafana():
-    double = GrafanaDouble(
-        tokens={TOKEN: EDITOR, VIEWER_TOKEN: VIEWER}, users={("admin", PASSWORD): EDITOR}
-    )
-    with double:
-        yield double
-
-
-@pytest.fixture
-def env(monkeypatch, grafana):
-    for name in ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GRAFANA_URL", grafana.url)
-    monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
-    return monkeypatch
-
-
-@pytest.fixture
-def run(tmp_path, capsys, caplog):
-    """Run ``dictobs dashboards ARGS`` in-process: (exit status, stdout + stderr)."""
-    caplog.set_level(logging.DEBUG)
-    seen: list[str] = []
-
-    def _run(*argv: str) -> tuple[int, str]:
-        parser = argparse.ArgumentParser(prog="dictobs")
-        cli.register(parser.add_subparsers(dest="command", required=True))
-        args = parser.parse_args(["dashboards", *argv, "--out", str(tmp_path / "out")])
-        try:
-            status = args.func(args)
-        except CLIError as err:
-            print(f"dictobs: error: {err}")
-            status = err.status
-        captured = capsys.readouterr()
-        seen.append(captured.out + captured.err + caplog.text)
-        return status, captured.out + captured.err
-
-    _run.seen = seen  # type: ignore[attr-defined]
-    return _run
-
-
-def _edited_models(monkeypatch, uid: str, **changes):
-    """Make the generator produce a changed dashboard ``uid``."""
-    real = build.models()
-
-    def models():
-        out = copy.deepcopy(real)
-        for model in out:
-            if model["uid"] == uid:
-                model.update(changes)
-        return out
-
-    monkeypatch.setattr(build, "models", models)
+APIS = [LEGACY, V1BETA1, V1]
 
 
 def test_push_creates_folder_and_dashboards_and_prints_their_urls(env, run, grafana):
@@ -88,60 +29,27 @@ def test_push_creates_folder_and_dashboards_and_prints_their_urls(env, run, graf
     assert "5 created" in out
 
 
-def test_second_push_changes_nothing(env, run, grafana):
-    assert run("push")[0] == 0
-    saves = len(grafana.writes())
-    status, out = run("push")
-    assert status == 0, out
-    assert "0 created, 0 changed, 5 unchanged" in out
-    assert len(grafana.writes()) == saves
-    assert all(s.dashboard["version"] == 1 for s in grafana.state.dashboards.values())
-
-
-def test_changed_dashboard_is_updated_to_a_new_version(env, run, grafana):
-    assert run("push")[0] == 0
-    _edited_models(env, "dict-slos", description="a new description")
-    status, out = run("push")
-    assert status == 0, out
-    assert "1 changed" in out
-    assert grafana.version("dict-slos") == 2
-    assert grafana.state.dashboards["dict-slos"].dashboard["description"] == "a new description"
-
-
-def test_edit_in_grafana_stops_the_push_until_forced(env, run, grafana):
-    assert run("push")[0] == 0
-    grafana.edit("dict-worker-sdk")
-    status, out = run("push")
-    assert status == 1
-    assert "edited in Grafana" in out and "--force" in out
-    assert (
-        grafana.state.dashboards["dict-worker-sdk"]
-        .dashboard["description"]
-        .startswith("edited by hand")
-    )
-    status, out = run("push", "--force")
-    assert status == 0, out
-    assert grafana.version("dict-worker-sdk") == 3
-    assert (
-        "edited by hand" not in grafana.state.dashboards["dict-worker-sdk"].dashboard["description"]
-    )
-
-
-def test_concurrent_edit_is_refused_by_grafana_version_check(env, run, grafana):
-    assert run("push")[0] == 0
-    _edited_models(env, "dict-task-queues", description="new")
-    # Someone saves in Grafana between our read and our write: Grafana answers 412.
-    grafana.state.after_get = lambda uid: grafana.edit(uid) if uid == "dict-task-queues" else None
-    status, out = run("push")
-    assert status == 1
-    assert "edited in Grafana" in out and "--force" in out
-    assert ("POST", "/api/dashboards/db") in grafana.writes()
-    assert grafana.version("dict-task-queues") == 2  # the hand edit, not ours
-
-
-def test_provisioned_dashboard_is_reported_as_managed_by_files(env, run, grafana):
+def test_provisioned_dashboard_is_reported_as_managed_by_files_before_any_write(env, run, grafana):
     model = next(m for m in build.models() if m["uid"] == "dict-temporal-server")
     grafana.provision({**model, "description": "older file version"})
+    for flags in ((), ("--force",)):
+        status, out = run("push", *flags)
+        assert status == 1
+        assert "provisioned from files in Grafana (Grafana refuses to save it)" in out
+        assert "dictobs dashboards build" in out
+        assert grafana.writes() == []
+
+
+def test_provisioned_dashboard_refused_by_grafana_is_reported_as_managed_by_files(
+    env, run, grafana
+):
+    """Provisioned by the time of our save: Grafana's own answer says so."""
+    model = next(m for m in build.models() if m["uid"] == "dict-temporal-server")
+    grafana.state.before_save = lambda uid: (
+        grafana.provision({**model, "description": "older file version"})
+        if uid == "dict-temporal-server"
+        else None
+    )
     status, out = run("push")
     assert status == 1
     assert "provisioned" in out and "Cannot save provisioned dashboard" in out
@@ -179,23 +87,30 @@ def test_basic_auth_pushes(env, run, grafana):
     assert len(grafana.state.dashboards) == 5
 
 
+def _folder_writes(grafana):
+    return [w for w in grafana.writes() if w[1].endswith("/folders")]
+
+
+@pytest.mark.parametrize("grafana", APIS, indirect=True)
 def test_existing_folder_with_the_same_title_is_reused(env, run, grafana):
     grafana.add_folder("abc123", build.FOLDER)
     assert run("push")[0] == 0
-    assert ("POST", "/api/folders") not in grafana.writes()
+    assert _folder_writes(grafana) == []
     assert {s.folder_uid for s in grafana.state.dashboards.values()} == {"abc123"}
 
 
+@pytest.mark.parametrize("grafana", APIS, indirect=True)
 def test_folder_created_meanwhile_409_is_used(env, run, grafana):
     grafana.state.before_create_folder = lambda: grafana.add_folder(FOLDER_UID, build.FOLDER)
     status, out = run("push")
     assert status == 0, out
-    assert ("POST", "/api/folders") in grafana.writes()  # answered 409
+    assert len(_folder_writes(grafana)) == 1  # answered 409
     assert {s.folder_uid for s in grafana.state.dashboards.values()} == {FOLDER_UID}
 
 
+@pytest.mark.parametrize("grafana", APIS, indirect=True)
 def test_folder_deleted_during_the_push_404(env, run, grafana):
-    grafana.state.after_get = lambda uid: grafana.state.folders.clear()
+    grafana.state.before_save = lambda uid: grafana.state.folders.clear()
     status, out = run("push")
     assert status == 1
     assert "cannot find folder" in out and "run the push again" in out
@@ -226,7 +141,7 @@ def test_dry_run_reports_created_changed_unchanged_and_writes_nothing(env, run, 
     assert run("push")[0] == 0
     del grafana.state.dashboards["dict-claims-overview"]
     grafana.edit("dict-slos")
-    _edited_models(env, "dict-worker-sdk", description="new")
+    edited_models(env, "dict-worker-sdk", description="new")
     saves = len(grafana.writes())
     versions = {uid: grafana.version(uid) for uid in grafana.state.dashboards}
     status, out = run("push", "--dry-run")

@@ -103,17 +103,21 @@ def example_pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPod
     with server:
         try:
             bridge = f"127.0.0.1:{free_port()}"
+            w, w_laid, w_port = start(worker, root / "worker", server, BRIDGE_ADDRESS=bridge)
+            services.append(w)
+            # The Bridge simulator serves mTLS with the worker's mounted Secret: its self-signed
+            # pair stands for the Bridge's certificate, the CA and the worker's client
+            # certificate at once.
             sim = Service("bridge", root / "bridge.log")
             host, port = bridge.split(":")
             sim.start(
-                [DICTOBS, "bridge-sim", "serve", "--listen", bridge],
+                [DICTOBS, "bridge-sim", "serve", "--listen", bridge,
+                 "--tls-cert", w_laid.env["BRIDGE_TLS_CERT"],
+                 "--tls-key", w_laid.env["BRIDGE_TLS_KEY"],
+                 "--tls-client-ca", w_laid.env["BRIDGE_TLS_CA"]],
                 lambda: wait_for_port(host, int(port), alive=lambda: sim.running),
-            )
+            )  # fmt: skip
             services.append(sim)
-            w, w_laid, w_port = start(
-                worker, root / "worker", server, BRIDGE_ADDRESS=bridge, BRIDGE_PLAINTEXT="true"
-            )
-            services.append(w)
             e, e_laid, e_port = start(exporter, root / "exporter", server)
             services.append(e)
             yield RunningPod(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import codec
 from deploy import render
 
 
@@ -97,6 +98,7 @@ def secret_contents(folder: Path) -> dict[str, str]:
         "tls.crt": cert,
         "tls.key": key,
         "api-key": "test-api-key\n",
+        "codec-keys": codec.new_key_line("test-1"),
         # The exporter's web config as docs/deploy.md shows it: TLS, files beside it.
         "web-config.yml": "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n",
     }

@@ -140,6 +140,10 @@ GOOD = "image: 'registry.example.com/dict-observability:1', bridge: {cidrs: ['10
         (_with("replica: 3"), "replica: unknown key"),
         (_with("exporter: {mode: 'both'}"), "exporter.mode: both: use sidecar or standalone"),
         ("{image: 'i'}", "bridge: set bridge.cidrs or bridge.namespace"),
+        (
+            "{image: 'i', bridge: {cidrs: ['10.0.0.0/8'], tlsSecret: null}}",
+            "bridge.tlsSecret: the worker reaches the Bridge over mTLS only",
+        ),
     ],
 )
 def test_bad_environment_fails_naming_the_input(tmp_path, body, message):
@@ -154,6 +158,21 @@ def test_bad_environment_fails_naming_the_input(tmp_path, body, message):
 def test_a_good_environment_renders(tmp_path):
     objects = render.evaluate(_environment(tmp_path, _with()))
     assert {o["kind"] for o in objects} >= {"Deployment", "ServiceMonitor"}
+
+
+def test_the_secret_name_and_server_name_are_knobs(tmp_path) -> None:
+    main = _environment(
+        tmp_path,
+        "{image: 'i', bridge: {cidrs: ['10.0.0.0/8'], tlsSecret: 'bank-bridge-client', "
+        "serverName: 'bridge.dict.example'}}",
+    )
+    (deployment,) = [o for o in render.evaluate(main) if o["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    secrets = [v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v]
+    assert "bank-bridge-client" in secrets
+    (worker,) = [c for c in pod["containers"] if c["name"] == "worker"]
+    env = {e["name"]: e["value"] for e in worker["env"]}
+    assert env["BRIDGE_TLS_SERVER_NAME"] == "bridge.dict.example"
 
 
 def test_make_manifests_stops_on_a_bad_environment_and_writes_nothing():

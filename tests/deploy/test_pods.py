@@ -15,9 +15,11 @@ import yaml
 from conftest import RunningPod, exec_probe, http_probe, start
 
 from core import settings
+from core.settings import BridgeTLS
 from dictobs.cli import build_parser
 from exporters import cli as exporter_cli
 from exporters import webconfig
+from worker.bridge import admin
 
 pytestmark = pytest.mark.deploy
 WORKERS = pods.of("worker")
@@ -69,9 +71,13 @@ def test_worker_command_is_accepted_and_reads_every_mounted_file(container, tmp_
     assert args.command == "worker"
     conf = settings.load(laid.env)  # what dictobs worker reads from its environment
     read = {p for p in (conf.temporal.tls_ca, conf.temporal.tls_cert, conf.temporal.tls_key) if p}
+    read |= {p for p in (conf.bridge_tls.ca, conf.bridge_tls.cert, conf.bridge_tls.key) if p}
     if conf.temporal.api_key is not None:
         assert conf.temporal.api_key == "test-api-key"
         read.add(_mounted(container, laid, "api-key"))
+    if conf.temporal.codec_key_file is not None:  # read (and checked) by settings.load
+        assert conf.temporal.codec_key_file == _mounted(container, laid, "codec-keys")
+        read.add(conf.temporal.codec_key_file)
     assert read == set(laid.files.values())
     # The ready file lies on a writable emptyDir, and the readiness probe tests that very file.
     writable = [laid.local(p) for p in container.empty_dirs()]
@@ -114,6 +120,16 @@ def test_standalone_exporter_serves_its_probes(example_pod: RunningPod, tmp_path
         service.stop()
 
 
+def test_the_workers_bridge_settings_reach_an_mtls_bridge(example_pod: RunningPod):
+    """The mounted Secret and the BRIDGE_TLS_* paths are enough for mTLS: the simulator, which
+    requires a client certificate, answers a client built from the worker's environment."""
+    tls = settings.load(example_pod.worker_laid.env).bridge_tls
+    assert tls.cert is not None and not tls.plaintext
+    assert admin.get_stats(example_pod.bridge, timeout=10, tls=tls).claims == 0
+    with pytest.raises(admin.SimulatorAdminError, match="set BRIDGE_TLS_CERT and BRIDGE_TLS_KEY"):
+        admin.get_stats(example_pod.bridge, timeout=10, tls=BridgeTLS(ca=tls.ca))
+
+
 def test_worker_is_unready_once_it_stops(example_pod: RunningPod, tmp_path):
     queue = f"ready-{uuid.uuid4().hex[:8]}"
     service, laid, _ = start(
@@ -121,7 +137,6 @@ def test_worker_is_unready_once_it_stops(example_pod: RunningPod, tmp_path):
         tmp_path,
         example_pod.server,
         BRIDGE_ADDRESS=example_pod.bridge,
-        BRIDGE_PLAINTEXT="true",
         TEMPORAL_TASK_QUEUE=queue,
     )
     probe = example_pod.worker.spec["readinessProbe"]

@@ -23,6 +23,7 @@ from stack.ports import free_port
 
 STATUS = SearchAttributeKey.for_keyword(domain.SA_CLAIM_STATUS)
 DEADLINE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_DEADLINE)
+STATUS_SINCE = SearchAttributeKey.for_datetime(domain.SA_CLAIM_STATUS_SINCE)
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -35,6 +36,7 @@ async def start_claim(
     status: str | None = None,
     deadline: datetime | None = None,
     workflow_type: str = "CreateClaimWorkflow",
+    since: datetime | None = None,
 ) -> str:
     """A claim workflow started with its search attributes and no worker: it stays open and its
     first workflow task waits in the backlog."""
@@ -43,6 +45,8 @@ async def start_claim(
         pairs.append(SearchAttributePair(STATUS, status))
     if deadline is not None:
         pairs.append(SearchAttributePair(DEADLINE, deadline))
+    if since is not None:
+        pairs.append(SearchAttributePair(STATUS_SINCE, since))
     handle = await client.start_workflow(
         workflow_type,
         id=f"test-{uuid.uuid4()}",

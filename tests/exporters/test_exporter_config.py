@@ -138,7 +138,7 @@ def _escape(text: str) -> str:
 def test_check_config_reports_the_call_plan_and_warns_when_the_deadline_is_too_short(capsys):
     assert cli.main(["--check-config"]) == 0
     out = capsys.readouterr()
-    assert "at most 64 calls per refresh" in out.out and out.err == ""
+    assert "at most 66 calls per refresh" in out.out and out.err == ""
     tight = ["--check-config", "--refresh.interval", "5s", "--refresh.deadline", "4s"]
     assert cli.main(tight) == 0
     assert "warning: refreshes may overrun refresh.deadline" in capsys.readouterr().err
@@ -148,3 +148,10 @@ def test_a_tls_server_name_without_tls_is_refused_naming_the_flag():
     expected = r"^--temporal.tls.server-name=temporal.test: a server name without TLS"
     with pytest.raises(ConfigError, match=expected):
         load({"temporal.tls.server_name": "temporal.test"}, env={})
+
+
+def test_the_payload_codec_key_is_not_the_exporters_business(tmp_path):
+    # It counts by search attributes and reads no payload: a key file in its environment (even a
+    # broken one) is neither read nor used.
+    config = load({}, {"TEMPORAL_CODEC_KEY_FILE": str(tmp_path / "absent")})
+    assert config.temporal.codec_key_file is None

@@ -202,7 +202,7 @@ def test_the_serving_certificate_expiry_is_loaded_and_served(tmp_path: Path) -> 
     loaded = webconfig.load(web)
     assert loaded.cert_not_after is not None
     assert abs(loaded.cert_not_after - (time.time() + 5 * 86400)) < 120
-    collector = ExporterCollector(lambda: State(), CallStats(), loaded.cert_not_after)
+    collector = ExporterCollector(lambda: State(), CallStats(), lambda: loaded.cert_not_after)
     registry = CollectorRegistry()
     registry.register(collector)
     text = generate_latest(registry).decode()

@@ -48,15 +48,19 @@ async def client(server: DevServer) -> Client:
 
 @pytest.fixture(scope="module")
 async def seeded(client: Client) -> dict[str, datetime]:
-    """Three old claims, then three seconds later two young ones, two monitors, one closed."""
+    """Four old claims, then three seconds later two young ones, two monitors, one closed."""
     now = datetime.now(UTC)
-    await start_claim(client, "OPEN", now - HOUR)  # overdue
+    # Overdue, and OPEN for two hours: stuck (CreateClaim never answered).
+    await start_claim(client, "OPEN", now - HOUR, since=now - 2 * HOUR)
+    # Expired at the Bridge and still notifying the parties: resolved, so not overdue.
+    await start_claim(client, "EXPIRED", now - HOUR)
     await start_claim(client, "OPEN", now + 10 * HOUR)  # near its deadline
     await start_claim(client, "WAITING_RESOLUTION", now + 100 * HOUR)  # far from it
     young_at = datetime.now(UTC)
     await asyncio.sleep(3)
     young_at = datetime.now(UTC)
-    await start_claim(client, "CONFIRMED", now + 47 * HOUR)  # near its deadline
+    # Near its deadline, confirmed ten minutes ago: not stuck yet.
+    await start_claim(client, "CONFIRMED", now + 47 * HOUR, since=now - HOUR / 6)
     await start_claim(client)  # no status or deadline yet
     for _ in range(2):
         await start_claim(client, workflow_type="MonitorStatusWorkflow")
@@ -82,12 +86,12 @@ async def test_a_refresh_counts_claims_by_status_type_age_and_deadline(server, c
 
     assert snap.claims_by_status == {
         "OPEN": 2, "WAITING_RESOLUTION": 1, "CONFIRMED": 1,
-        "CANCELLED": 0, "COMPLETED": 0, "EXPIRED": 0,
+        "CANCELLED": 0, "COMPLETED": 0, "EXPIRED": 1,
     }  # fmt: skip
-    assert snap.workflows_by_type["CreateClaimWorkflow"] == 5
+    assert snap.workflows_by_type["CreateClaimWorkflow"] == 6
     assert snap.workflows_by_type["MonitorStatusWorkflow"] == 2
     assert snap.workflows_by_type["CancelClaimWorkflow"] == 0
-    assert snap.older_than == {"2s": 3, "1h": 0}
+    assert snap.older_than == {"2s": 4, "1h": 0}
     oldest_bound = (now - seeded["seeded_at"]).total_seconds()
     assert 2.0 <= snap.oldest_age_seconds <= oldest_bound
     # Deadlines are relative to seeding time; "now" is ~4 s later, far from any boundary.
@@ -102,6 +106,8 @@ async def test_a_refresh_counts_claims_by_status_type_age_and_deadline(server, c
     assert snap.closed_unresolved == {
         "failed": 0, "cancelled": 0, "terminated": 1, "timed_out": 0,
     }  # fmt: skip
+    # The other OPEN claim has no status-since (started before it existed): not counted.
+    assert snap.stuck == {"OPEN": 1, "CONFIRMED": 0}
 
 
 async def test_the_next_refresh_gives_the_same_numbers_with_fewer_calls(server, client, seeded):

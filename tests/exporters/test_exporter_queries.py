@@ -37,6 +37,21 @@ def test_time_cutoffs_are_rfc3339_utc():
         q.started_before(datetime(2026, 1, 1))
 
 
+def test_deadline_counts_leave_out_claims_already_resolved_and_notifying():
+    q = queries.ClaimQueries(("C",))
+    final = "DictClaimStatus NOT IN ('CANCELLED', 'COMPLETED', 'EXPIRED')"
+    assert f" AND {final} AND " in q.deadline_before(NOW)
+    assert f" AND {final} AND " in q.deadline_between(NOW, NOW + timedelta(hours=48))
+
+
+def test_stuck_claims_are_counted_by_how_long_they_held_their_status():
+    stuck = queries.ClaimQueries(("C",)).stuck_in("CONFIRMED", NOW)
+    assert stuck == (
+        "DictClaimStatus = 'CONFIRMED' AND WorkflowType = 'C' AND CloseTime IS NULL "
+        "AND DictClaimStatusSince < '2026-11-28T18:00:00.000000Z'"
+    )
+
+
 def test_closed_claims_are_grouped_by_execution_status_only():
     closed = queries.ClaimQueries(("C",)).closed_since(NOW)
     assert closed.endswith("GROUP BY ExecutionStatus")
@@ -84,14 +99,14 @@ def test_calls_per_refresh_follow_from_the_configuration_alone():
     plan = snapshot.planned_calls(default)
     # 6 statuses + 5 types + 7 rungs + the previous oldest rechecked (2) + the oldest-age
     # search + the earliest deadline (rechecked, then searched) + near, overdue, closed
-    # recently, closed unresolved.
+    # recently, closed unresolved + stuck in OPEN and CONFIRMED.
     search = max_search_calls(
         default.age_thresholds, default.oldest_resolution, default.oldest_max_age
     )
     earliest = deadline.max_search_calls(default.oldest_resolution, default.oldest_max_age)
     assert earliest == 2 + 18  # 90 days behind now to 31 ahead, to the minute
     assert plan == {
-        "count_workflows": 6 + 5 + 7 + 2 + search + earliest + 4,
+        "count_workflows": 6 + 5 + 7 + 2 + search + earliest + 4 + 2,
         "describe_task_queue": 2,
     }
     # The default budget stays well inside a 30 s interval at 5 calls/s.

@@ -54,4 +54,7 @@ def test_rate_limited_calls_are_retried_until_the_refresh_completes(limited_serv
         made = value(series, cat.EXPORTER_VISIBILITY_CALLS.name, call="count_workflows")
         assert refused > 0  # the server did say RESOURCE_EXHAUSTED ...
         assert made > refused  # ... and the retries got through
+        # Every failure here was the rate limit, and is counted as one.
+        limited = value(series, cat.EXPORTER_RATE_LIMITED.name, call="count_workflows")
+        assert limited == refused
         assert value(series, cat.CLAIMS_OPEN.name, namespace="dict", status="OPEN") == 0

@@ -144,9 +144,17 @@ def test_demo_once_runs_every_outcome_and_leaves_nothing(tmp_path):
     for key in (*KEYS, TWICE_KEY, EXPIRY_KEY):
         for name, text in {"output": out, **logs}.items():
             assert key not in text, f"a PIX key in clear in the {name}"
+    # And encrypted at rest: nowhere in the files that hold Temporal's histories.
+    assert "Codec server" in out and "payloads encrypted" in out, demo
+    stored = [p for p in demo.run_dir.glob("temporal.sqlite*") if p.is_file()]
+    assert stored, list(demo.run_dir.iterdir())
+    for path in stored:
+        data = path.read_bytes()
+        for key in (*KEYS, TWICE_KEY):
+            assert key.encode() not in data, f"a PIX key in clear in {path.name}"
 
-    # The dev server, the simulator, worker, exporter, Alertmanager, Prometheus at least.
-    assert len(demo.children) >= 6, demo.children
+    # The dev server, the simulator, codec server, worker, exporter, Alertmanager, Prometheus.
+    assert len(demo.children) >= 7, demo.children
     demo.assert_left_nothing()
     assert took < 90, f"the demo took {took:.0f}s"
 
@@ -164,3 +172,20 @@ def test_demo_interrupted_while_starting_stops_what_it_started(tmp_path):
     assert demo.proc.returncode == 130, demo
     assert demo.children, "the demo had started nothing yet"
     demo.assert_left_nothing()
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [(("--rate", "0"), "--rate"), (("--expire-after", "soon"), "--expire-after")],
+)
+def test_a_bad_stream_setting_is_refused_before_anything_starts(tmp_path, flags, named):
+    proc = subprocess.run(
+        [sys.executable, "-m", "dictobs.cli", "demo", "--run-dir", str(tmp_path / "demo"), *flags],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc
+    assert proc.stderr.count("\n") == 1 and named in proc.stderr, proc.stderr
+    assert not (tmp_path / "demo").exists()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
@@ -27,6 +27,7 @@ from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric
 from core.settings import PLAINTEXT
+from exporters import queries
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
@@ -78,10 +79,15 @@ async def _resolved(stack: Stack, confirm: bool) -> ClaimInput:
 
 @pytest.fixture(scope="module")
 async def metrics_body(stack: Stack) -> str:
-    """/metrics after a confirmed claim (one CreateClaim retry) and a rejected one."""
+    """/metrics after a confirmed claim (one CreateClaim retry), a rejected one and one the
+    Bridge refused (its workflow fails)."""
     stack.sim.set_fault("CreateClaim", fail_next=1)
     await _resolved(stack, True)
     await _resolved(stack, False)
+    stack.sim.set_fault("CreateClaim", fail_next=1, code="INVALID_ARGUMENT")
+    refused = await start_claim(stack.client, new_claim(), task_queue=stack.task_queue)
+    with pytest.raises(WorkflowFailureError):
+        await refused.result()
     return await asyncio.to_thread(
         lambda: urllib.request.urlopen(stack.metrics_url, timeout=5).read().decode()
     )
@@ -150,7 +156,9 @@ async def test_metrics_hold_the_catalog_with_its_labels(metrics_body):
     outcomes = {s["outcome"] for s in found[claims.CLAIMS_RESOLVED.name]}
     assert outcomes == {"confirmed", "cancelled"}
     failures = {s["error_type"] for s in found[claims.ACTIVITY_FAILURES.name]}
-    assert failures == {"BridgeUnavailableError"}
+    assert failures == {"BridgeUnavailableError", "ValidationError"}
+    refused = {s["reason"] for s in found[claims.CLAIMS_REFUSED.name]}
+    assert refused == {"ValidationError"}
     statuses = {(s["method"], s["status"]) for s in found[claims.BRIDGE_REQUEST_DURATION.name]}
     assert {("CreateClaim", "UNAVAILABLE"), ("CreateClaim", "OK"), ("GetClaim", "OK")} <= statuses
 
@@ -212,6 +220,15 @@ async def test_claims_are_searchable_by_status_deadline_and_ispb(stack, metrics_
         f"AND {domain.SA_OWNER_ISPB} = '{claim.owner_ispb}'"
     )
     assert await _count(stack.client, f"{waiting} AND {ispb}", 1) == 1
+    # The status carries the moment it was set: what the exporter finds stuck claims by.
+    attrs = (await handle.describe()).typed_search_attributes
+    since = attrs.get(search_attributes.STATUS_SINCE)
+    assert since is not None and since >= (await handle.describe()).start_time
+    # Found the way the exporter asks: set before a moment, not set before an earlier one.
+    after, before = since + timedelta(seconds=1), since - timedelta(seconds=1)
+    stuck = f"{waiting} AND {domain.SA_CLAIM_STATUS_SINCE} < "
+    assert await _count(stack.client, f"{stuck}'{queries.timestamp(after)}'", 1) == 1
+    assert await _count(stack.client, f"{stuck}'{queries.timestamp(before)}'", 0) == 0
     # SQLite visibility refuses GROUP BY on a custom attribute: count status by status.
     running = f"{q} AND ExecutionStatus = 'Running' AND {domain.SA_CLAIM_STATUS} = "
     assert await _count(stack.client, running + "'WAITING_RESOLUTION'", 1) == 1

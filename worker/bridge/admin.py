@@ -1,9 +1,12 @@
 """The simulator's admin service from the outside: set and clear faults, read statistics.
 
-Synchronous on purpose: the CLI and the demo call it between steps. ::
+Synchronous on purpose: the CLI and the demo call it between steps. The channel is the worker's:
+TLS or mTLS from the same :class:`core.settings.BridgeTLS` (``BRIDGE_TLS_*``), plaintext only
+with :data:`core.settings.PLAINTEXT`. ::
 
-    set_fault("127.0.0.1:50051", Fault("CreateClaim", error_rate=0.2))
-    print(get_stats("127.0.0.1:50051").calls)
+    tls = settings.load().bridge_tls
+    set_fault("127.0.0.1:50051", Fault("CreateClaim", error_rate=0.2), tls=tls)
+    print(get_stats("127.0.0.1:50051", tls=tls).calls)
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from core.settings import BridgeTLS
+from worker.bridge import tls as _tls
 from worker.bridge.faults import Fault
 from worker.bridge.proto import bridge_pb2 as pb
 from worker.bridge.proto import bridge_pb2_grpc as pb_grpc
@@ -88,30 +93,62 @@ def stats_from_pb(message: pb.Stats) -> Stats:
     )
 
 
-def set_fault(address: str, fault: Fault, timeout: float = 3.0) -> list[Fault]:
+_DEFAULT_TLS = BridgeTLS()  # as the worker: TLS with the system's roots
+
+
+def set_fault(
+    address: str, fault: Fault, timeout: float = 3.0, *, tls: BridgeTLS = _DEFAULT_TLS
+) -> list[Fault]:
     """Replace the fault of ``fault.method`` on the simulator; the faults now in force."""
-    reply = _call(address, timeout, lambda stub: stub.SetFault(fault_to_pb(fault), timeout=timeout))
+    reply = _call(
+        address, timeout, tls, lambda stub: stub.SetFault(fault_to_pb(fault), timeout=timeout)
+    )
     return [fault_from_pb(f) for f in reply.faults]
 
 
-def clear_faults(address: str, timeout: float = 3.0) -> None:
-    _call(address, timeout, lambda stub: stub.ClearFaults(pb.ClearFaultsRequest(), timeout=timeout))
+def clear_faults(address: str, timeout: float = 3.0, *, tls: BridgeTLS = _DEFAULT_TLS) -> None:
+    _call(
+        address,
+        timeout,
+        tls,
+        lambda stub: stub.ClearFaults(pb.ClearFaultsRequest(), timeout=timeout),
+    )
 
 
-def get_stats(address: str, timeout: float = 3.0) -> Stats:
+def get_stats(address: str, timeout: float = 3.0, *, tls: BridgeTLS = _DEFAULT_TLS) -> Stats:
     reply = _call(
-        address, timeout, lambda stub: stub.GetStats(pb.GetStatsRequest(), timeout=timeout)
+        address, timeout, tls, lambda stub: stub.GetStats(pb.GetStatsRequest(), timeout=timeout)
     )
     return stats_from_pb(reply)
 
 
-def _call(address: str, timeout: float, rpc: Callable[[pb_grpc.BridgeSimulatorAdminStub], R]) -> R:
-    with grpc.insecure_channel(address) as channel:
+def _channel(address: str, tls: BridgeTLS) -> grpc.Channel:
+    """The worker's channel, synchronous: credentials and options from :mod:`worker.bridge.tls`
+    (SettingsError naming the setting when a file is wrong)."""
+    credentials = _tls.channel_credentials(tls)
+    if credentials is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, credentials, options=_tls.channel_options(tls))
+
+
+def _call(
+    address: str,
+    timeout: float,
+    tls: BridgeTLS,
+    rpc: Callable[[pb_grpc.BridgeSimulatorAdminStub], R],
+) -> R:
+    with _channel(address, tls) as channel:
         stub = pb_grpc.BridgeSimulatorAdminStub(channel)  # type: ignore[no-untyped-call]
         try:
             return rpc(stub)
         except grpc.RpcError as err:
             code = err.code() if isinstance(err, grpc.Call) else grpc.StatusCode.UNKNOWN
+            details = err.details() if isinstance(err, grpc.Call) else str(err)
+            reason = _tls.explain_failure(details or "", tls)
+            if code is grpc.StatusCode.UNAVAILABLE and reason is not None:
+                raise SimulatorAdminError(
+                    f"TLS to the Bridge simulator at {address}: {reason}"
+                ) from None
             if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                 raise SimulatorAdminError(
                     f"cannot reach the Bridge simulator at {address} within {timeout:g}s; "
@@ -121,5 +158,4 @@ def _call(address: str, timeout: float, rpc: Callable[[pb_grpc.BridgeSimulatorAd
                 raise SimulatorAdminError(
                     f"{address} answers but is not the Bridge simulator (no admin service)"
                 ) from None
-            details = err.details() if isinstance(err, grpc.Call) else str(err)
             raise SimulatorAdminError(f"{address}: {details}") from None

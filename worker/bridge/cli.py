@@ -7,6 +7,10 @@
     dictobs bridge-sim fault --latency 2.5            # every method
     dictobs bridge-sim stats
     dictobs bridge-sim clear
+
+The client commands reach the simulator as the worker reaches the Bridge: TLS or mTLS from
+``BRIDGE_TLS_CA``, ``BRIDGE_TLS_CERT``, ``BRIDGE_TLS_KEY`` and ``BRIDGE_TLS_SERVER_NAME``,
+plaintext only with ``BRIDGE_PLAINTEXT=true``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import signal
 from dataclasses import asdict
 from pathlib import Path
@@ -37,7 +42,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "bridge-sim",
         help="run the local Bridge simulator and inject faults into it",
         description="The Bridge simulator: the BridgeService with claims in memory and faults "
-        "on demand. The client commands reach it at --address (default: BRIDGE_ADDRESS).",
+        "on demand. The client commands reach it at --address (default: BRIDGE_ADDRESS) as the "
+        "worker reaches the Bridge: TLS from BRIDGE_TLS_CA, BRIDGE_TLS_CERT, BRIDGE_TLS_KEY and "
+        "BRIDGE_TLS_SERVER_NAME, plaintext only with BRIDGE_PLAINTEXT=true.",
     )
     actions = parser.add_subparsers(dest="bridge_command", metavar="ACTION", required=True)
 
@@ -102,10 +109,12 @@ def _address(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _resolve_address(args: argparse.Namespace) -> str:
+def _resolve_target(args: argparse.Namespace) -> tuple[str, settings.BridgeTLS]:
+    """The simulator's address and how to reach it, from the worker's settings."""
+    tls = settings.load_bridge_tls(os.environ)
     if args.address:
-        return _host_port(args.address, "--address")
-    return settings.load().bridge_address
+        return _host_port(args.address, "--address"), tls
+    return settings.load().bridge_address, tls
 
 
 def _host_port(value: str, flag: str) -> str:
@@ -169,7 +178,7 @@ async def _serve_until_signal(listen: str, seed: int, tls: ServerTLS | None) -> 
 
 
 def _fault(args: argparse.Namespace) -> int:
-    address = _resolve_address(args)
+    address, tls = _resolve_target(args)
     try:
         fault = Fault(
             method=args.method or None,
@@ -183,7 +192,7 @@ def _fault(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise CLIError(str(err)) from None
     try:
-        faults = admin.set_fault(address, fault)
+        faults = admin.set_fault(address, fault, tls=tls)
     except admin.SimulatorAdminError as err:
         raise CLIError(str(err)) from None
     for line in _fault_lines(faults):
@@ -192,9 +201,9 @@ def _fault(args: argparse.Namespace) -> int:
 
 
 def _clear(args: argparse.Namespace) -> int:
-    address = _resolve_address(args)
+    address, tls = _resolve_target(args)
     try:
-        admin.clear_faults(address)
+        admin.clear_faults(address, tls=tls)
     except admin.SimulatorAdminError as err:
         raise CLIError(str(err)) from None
     print(f"faults cleared on {address}")
@@ -202,9 +211,9 @@ def _clear(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    address = _resolve_address(args)
+    address, tls = _resolve_target(args)
     try:
-        stats = admin.get_stats(address)
+        stats = admin.get_stats(address, tls=tls)
     except admin.SimulatorAdminError as err:
         raise CLIError(str(err)) from None
     if args.json:

@@ -28,6 +28,7 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from core.domain import (
+        BUSINESS_REFUSALS,
         CANCEL_CLAIM,
         CANCELLED,
         COMPLETE_CLAIM,
@@ -63,6 +64,8 @@ with workflow.unsafe.imports_passed_through():
 # histories replaying (docs/worker.md, Versioning). Step 2 of 3: once no claim started before
 # the change is open (31 days after the deploy), switch to workflow.deprecate_patch().
 MONITOR_PATCH = "monitor-status-child"
+# Claims started before this change do not set DictClaimStatusSince; their histories replay.
+STATUS_SINCE_PATCH = "claim-status-since"
 
 # How each terminal status at the Bridge reads as the claim's outcome.
 OUTCOMES = {
@@ -97,7 +100,9 @@ class CreateClaimWorkflow:
         self._deadline = self._first_start + claim.period()
         if info.attempt == 1:  # a retried run is the same claim
             metrics.claim_started()
-        workflow.upsert_search_attributes(search_attributes.initial_updates(claim, self._deadline))
+        workflow.upsert_search_attributes(
+            search_attributes.initial_updates(claim, self._deadline, self._since())
+        )
         try:
             await self._settle(claim)
         except ActivityError as err:
@@ -206,6 +211,8 @@ class CreateClaimWorkflow:
         state to the next run."""
         final = final_error(err.activity_type, err)
         if isinstance(final, ApplicationError) and final.non_retryable:
+            if final.type in BUSINESS_REFUSALS:
+                metrics.claim_refused(final.type)
             return final
         cause = err.cause or err
         return ApplicationError(
@@ -249,7 +256,11 @@ class CreateClaimWorkflow:
 
     def _move(self, status: ClaimStatus) -> None:
         self._status = status
-        workflow.upsert_search_attributes(search_attributes.status_update(status))
+        workflow.upsert_search_attributes(search_attributes.status_update(status, self._since()))
+
+    def _since(self) -> datetime | None:
+        """Now, for the status-since attribute; None for a claim started before it existed."""
+        return workflow.now() if workflow.patched(STATUS_SINCE_PATCH) else None
 
     def _resolve(self, status: ClaimStatus) -> None:
         self._move(status)

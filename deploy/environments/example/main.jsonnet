@@ -17,10 +17,13 @@ dictobs.new({
     tlsSecret: 'dict-temporal-tls',
     mtls: true,
     serverName: 'temporal-frontend.temporal.svc.cluster.local',
+    codecKeySecret: 'dict-codec-keys',
   },
   bridge: {
     address: 'bridge.dict.example.invalid:50051',
     cidrs: ['10.20.30.0/24'],
+    // The worker's client certificate for the Bridge's mTLS: ca.crt, tls.crt, tls.key.
+    tlsSecret: 'dict-bridge-tls',
   },
   worker: { replicas: 2 },
   exporter: {

@@ -1,4 +1,5 @@
-"""The Bridge simulator on its own event loop in a thread, for synchronous tests::
+"""The Bridge simulator on its own event loop in a thread, for synchronous programs (tests, and
+the end-to-end stack that reads its per-claim side effects)::
 
 with SimulatorThread("127.0.0.1:0") as sim:
     print(sim.address)

@@ -1,0 +1,37 @@
+"""The stack the alert tests break: the whole pack on free loopback ports, on drill rules, with
+the pack's Alertmanager routing notifying a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alerts import generate
+from alerts.drill import Drill
+from stack import incidents
+from stack.demo_stack import DemoPorts, DemoStack
+from stack.incidents import Timeline
+from stack.ports import free_port
+
+
+@contextmanager
+def alert_stack(run_dir: Path) -> Iterator[DemoStack]:
+    rules = run_dir / "drill-rules"
+    generate.generate(out_dir=rules, tests_dir=None, drill=Drill())
+    ports = DemoPorts(**{name: free_port() for name in DemoPorts().as_dict()})
+    stack = DemoStack(
+        run_dir, ports, rules_dir=rules, temporal_dynamic_config=incidents.DRILL_DYNAMIC_CONFIG
+    )
+    try:
+        stack.start(print)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def run_incident(stack: DemoStack, name: str, **options: Any) -> Timeline:
+    """The incident ``name`` on ``stack``, its timeline printed (pytest -s shows it)."""
+    return asyncio.run(incidents.run(stack, incidents.INCIDENTS[name], print, **options))
