@@ -23,11 +23,11 @@ from temporalio.service import RPCError
 from worker_support import new_claim, wait_for_status
 
 from core import domain
+from core import visibility as queries
 from core.catalog import sdk
 from core.catalog import worker as claims
 from core.catalog.model import Metric
 from core.settings import PLAINTEXT
-from exporters import queries
 from stack.devserver import DevServer
 from stack.ports import free_port
 from toolkit import promtool
