@@ -147,6 +147,12 @@ class Ledger:
         with self._lock:
             return {claim_id: c.record for claim_id, c in self._claims.items()}
 
+    def entry_keys(self) -> dict[str, str]:
+        """Claim id → the PIX key the claim was created for (personal data: for tests that look
+        for keys where they must not be)."""
+        with self._lock:
+            return {claim_id: c.request.entry_key for claim_id, c in self._claims.items()}
+
     def transfers(self, claim_id: str) -> int:
         with self._lock:
             claim = self._claims.get(claim_id)
