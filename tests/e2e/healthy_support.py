@@ -21,7 +21,7 @@ from stack.demo_stack import DemoPorts, DemoStack
 from stack.ports import free_port
 
 QUIET_TEST = "test_quiet_when_healthy.py"
-WARM_UP = 120.0  # seconds: the first scrapes, the first claims resolved, the rules' first looks
+WARM_UP = 60.0  # seconds: the first scrapes, the first claims resolved, the rules' first looks
 QUIET_FOR = 600.0  # seconds of healthy traffic in which nothing but the Watchdog may be raised
 
 
