@@ -292,7 +292,12 @@ def _capacity() -> Row:
                 "rescheduled: check its logs and memory limits.",
                 "short",
                 (
-                    Query(f"sum({series(sdk.STICKY_CACHE_SIZE, *W)})", "cached workflows"),
+                    Query(
+                        # Per worker, the largest series: the Go SDK repeats the cache's size
+                        # for each workflow type.
+                        f"sum(max by (instance, task_queue) ({series(sdk.STICKY_CACHE_SIZE, *W)}))",
+                        "cached workflows",
+                    ),
                     Query(
                         # The SDK creates this counter at the first eviction.
                         f"sum(increase({series(sdk.STICKY_CACHE_FORCED_EVICTION, *W)}[{RATE}]))"
