@@ -21,7 +21,7 @@ fmt: setup
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(PY) -m pytest -q -p no:cacheprovider
+	PY=$(PY) bash scripts/test.sh
 
 demo: setup
 	$(BIN)/dictobs demo
