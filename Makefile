@@ -21,7 +21,7 @@ fmt: setup
 	$(BIN)/ruff check --fix .
 
 test: lint
-	PY=$(PY) bash scripts/test.sh
+	$(PY) -m pytest -q -p no:cacheprovider
 
 demo: setup
 	$(BIN)/dictobs demo

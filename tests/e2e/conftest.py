@@ -33,11 +33,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if any(item.path.name == QUIET_TEST for item in session.items):
         run_dir = Path(tempfile.mkdtemp(prefix="dictobs-healthy-"))
         healthy = Healthy(run_dir).start()
-        # The rest of the session runs at the lowest CPU priority, below the healthy stack, which
-        # a thread of its own started (Linux keeps a priority per thread, and a child inherits
-        # its parent thread's): on two cores, the other tests' stacks would otherwise starve it
-        # and make its workflow tasks wait, which is a loaded machine, not an unhealthy stack.
-        os.nice(19)
+        # The rest of the session runs at a lower CPU priority than the healthy stack, started by
+        # a thread of its own (Linux keeps a priority per thread, and a child inherits its
+        # parent thread's): on two cores, the other tests' stacks would otherwise starve it and
+        # make its workflow tasks wait, which is a loaded machine, not an unhealthy stack.
+        os.nice(10)
         session.config.stash[HEALTHY] = healthy
         session.config.add_cleanup(lambda: shutil.rmtree(run_dir, ignore_errors=True))
         session.config.add_cleanup(healthy.stop)  # cleanups run last first: stop, then remove
