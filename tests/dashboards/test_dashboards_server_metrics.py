@@ -5,50 +5,22 @@ timer queue records how late the timer fired; the shard gauge is always there.""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-import urllib.request
-import uuid
-from datetime import timedelta
 
 import pytest
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
+from workflow_tasks import take_and_never_answer
 
-from core import domain
 from core.catalog import MetricType, server
+from toolkit import exposition
 
 pytestmark = pytest.mark.devserver
 
 
-def _series(text: str) -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {}
-    for line in text.splitlines():
-        match = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? ", line)
-        if match and not line.startswith("#"):
-            out.setdefault(match[1], []).append(
-                dict(re.findall(r'(\w+)="([^"]*)"', match[2] or ""))
-            )
-    return out
-
-
 async def test_a_workflow_task_timeout_shows_in_the_catalog_metrics(dev_server, dev_client):
-    queue = f"wft-timeout-{uuid.uuid4().hex[:8]}"
-    handle = await dev_client.start_workflow(
-        domain.CREATE_CLAIM_WORKFLOW,
-        id=f"wft-timeout-{uuid.uuid4()}",
-        task_queue=queue,
-        task_timeout=timedelta(seconds=1),
-    )
-    polled = await dev_client.workflow_service.poll_workflow_task_queue(
-        PollWorkflowTaskQueueRequest(
-            namespace=dev_server.namespace, task_queue=TaskQueue(name=queue), identity="test"
-        )
-    )
-    assert polled.task_token  # taken, and never answered
+    handle = await take_and_never_answer(dev_client, "test")
 
     def timed_out() -> dict[str, list[dict[str, str]]] | None:
-        found = _series(urllib.request.urlopen(dev_server.metrics_url, timeout=10).read().decode())
+        found = exposition.scrape(dev_server.metrics_url)
         timeouts = found.get(server.START_TO_CLOSE_TIMEOUT.name, [])
         wft = [s for s in timeouts if s["operation"] == "TimerActiveTaskWorkflowTaskTimeout"]
         return found if wft else None

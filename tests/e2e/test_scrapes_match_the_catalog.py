@@ -18,10 +18,9 @@ from datetime import timedelta
 
 import pytest
 from e2e_support import JOBS, Live, wait_until
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
+from workflow_tasks import take_and_never_answer
 
 from core import catalog, settings
 from core.catalog import Metric, MetricType, Source, exporter, sdk, server, worker
@@ -193,21 +192,8 @@ async def _cause_failures(live: Live) -> None:
 
 
 async def _task_never_answered(client: Client) -> None:
-    """A workflow task taken from a queue no worker serves and never answered: history times
-    it out a second later."""
-    queue = f"never-answered-{uuid.uuid4().hex[:8]}"
-    handle = await client.start_workflow(
-        "CreateClaimWorkflow",
-        id=f"never-answered-{uuid.uuid4()}",
-        task_queue=queue,
-        task_timeout=timedelta(seconds=1),
-    )
-    polled = await client.workflow_service.poll_workflow_task_queue(
-        PollWorkflowTaskQueueRequest(
-            namespace=client.namespace, task_queue=TaskQueue(name=queue), identity="e2e"
-        )
-    )
-    assert polled.task_token
+    """A workflow task taken and never answered: history times it out a second later."""
+    handle = await take_and_never_answer(client, "e2e")
     await asyncio.sleep(2)
     await handle.terminate("end-to-end test: a task never answered")
 
