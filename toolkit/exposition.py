@@ -44,16 +44,17 @@ def values(text: str) -> dict[Key, float]:
     return out
 
 
-def _get(url: str, timeout: float) -> str:
+def text(url: str, timeout: float = 10.0) -> str:
+    """The exposition ``url`` serves now, as text."""
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         return str(resp.read().decode())
 
 
 def scrape(url: str, timeout: float = 10.0) -> dict[str, list[dict[str, str]]]:
     """:func:`series` of what ``url`` serves now."""
-    return series(_get(url, timeout))
+    return series(text(url, timeout))
 
 
 def scrape_values(url: str, timeout: float = 10.0) -> dict[Key, float]:
     """:func:`values` of what ``url`` serves now."""
-    return values(_get(url, timeout))
+    return values(text(url, timeout))

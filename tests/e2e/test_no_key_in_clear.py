@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +22,7 @@ from temporalio.client import Client
 
 from core import settings
 from core.temporal_client import data_converter
+from toolkit import exposition
 from worker.model import claim_workflow_id
 
 pytestmark = pytest.mark.e2e
@@ -94,8 +94,8 @@ def test_no_pix_key_in_clear_in_any_log_scrape_or_history(bridge_log, live):
     found += _found(keys, "the Bridge simulator's log", "\n".join(bridge_log.lines).encode())
 
     for part in ("worker", "exporter", "server"):
-        with urllib.request.urlopen(live.metrics_url(part), timeout=10) as reply:
-            found += _found(keys, f"{part} /metrics", reply.read())
+        scraped = exposition.text(live.metrics_url(part)).encode()
+        found += _found(keys, f"{part} /metrics", scraped)
 
     histories = asyncio.run(_histories(live))
     assert len(histories) >= len(keys)
