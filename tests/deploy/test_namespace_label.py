@@ -106,8 +106,13 @@ def _config(pod: RunningPod, variant: str) -> dict[str, Any]:
 
 
 def _start_claims(pod: RunningPod, count: int) -> None:
-    """Claims through the worker: started, then confirmed (a few SDK and claim metrics)."""
-    env = {"TEMPORAL_ADDRESS": pod.server.address, "TEMPORAL_NAMESPACE": pod.server.namespace}
+    """Claims through the worker: started, then confirmed (a few SDK and claim metrics). The
+    commands encrypt and decrypt with the worker's payload key, as an operator's would."""
+    env = {
+        "TEMPORAL_ADDRESS": pod.server.address,
+        "TEMPORAL_NAMESPACE": pod.server.namespace,
+        "TEMPORAL_CODEC_KEY_FILE": pod.worker_laid.env["TEMPORAL_CODEC_KEY_FILE"],
+    }
     ids = [str(uuid.uuid4()) for _ in range(count)]
     for claim in ids:
         subprocess.run(
@@ -123,8 +128,10 @@ def _start_claims(pod: RunningPod, count: int) -> None:
                 [DICTOBS, "claim", "decide", "--claim-id", claim, "--confirm"],
                 capture_output=True, timeout=60, env=_env(env),
             )  # fmt: skip
-            if proc.returncode == 0 or time.monotonic() > deadline:
+            if proc.returncode == 0:
                 break
+            if time.monotonic() > deadline:  # the claim never waited for a decision
+                raise AssertionError(f"claim decide {claim}: {proc.stderr.decode()}")
             time.sleep(0.5)
 
 
