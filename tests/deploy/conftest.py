@@ -4,9 +4,11 @@ their own and the Bridge simulator."""
 
 from __future__ import annotations
 
+import os
 import ssl
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,11 +17,27 @@ from pathlib import Path
 import pods
 import pytest
 
+from deploy import checkov
 from stack.devserver import DevServer
 from stack.ports import free_port, wait_for_port
 from stack.process import Service
 
 DICTOBS = str(Path(sys.executable).parent / "dictobs")  # the image's entrypoint
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """checkov's own virtual environment installed in the background while the other tests run,
+    at the lowest CPU priority (Linux keeps one per thread, and pip inherits it): on a new
+    machine that takes a minute, which the security scan would otherwise wait out alone. The scan
+    waits on the same lock (:func:`deploy.checkov.executable`), and installs itself if this
+    failed."""
+    if any(item.path.name == "test_security_scan.py" for item in session.items):
+
+        def install() -> None:
+            os.nice(19)
+            checkov.executable()
+
+        threading.Thread(target=install, name="checkov-install", daemon=True).start()
 
 
 def no_verify() -> ssl.SSLContext:
