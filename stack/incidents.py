@@ -99,7 +99,7 @@ INCIDENTS: dict[str, Incident] = {
         ),
         Incident(
             "worker-stopped",
-            "the worker stops while a thousand claims arrive",
+            "the worker stops while claims arrive past the backlog threshold",
             "stop-worker",
             (Expect("TemporalTaskQueueNoPollers"), Expect("TemporalTaskQueueBacklogHigh")),
             backlog=True,

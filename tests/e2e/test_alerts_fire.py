@@ -5,7 +5,7 @@ gone.
 One stack for the module (drill rules: ``for:`` a hundredth, groups evaluated every 2s). The
 incidents run in an order that lets them share it: those that need no claims first, the overdue
 claim (one claim), the Bridge outage (whose error ratios must start from a Bridge with little
-traffic), and last the stopped worker, whose thousand waiting claims keep the stack busy after it.
+traffic), and last the stopped worker, whose waiting claims keep the stack busy after it.
 """
 
 from __future__ import annotations
