@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from core import domain, settings, yamlfile
+from core.catalog import dialects
 from core.errors import CLIError
 
 # Where the pack's runbook is published: docs/runbook.md of its repository, as the Git host
@@ -134,6 +135,10 @@ class PackConfig:
     temporal_ui_url_pattern: str = "http://localhost:8233/namespaces/%s/workflows"
     # The Grafana folder the dashboards are pushed to and provisioned in.
     dashboard_folder: str = "DICT observability"
+    # How the workers' SDK spells its metrics (core/catalog/dialects.py, docs/sdk-dialects.md):
+    # openmetrics (Python with the pack's PrometheusConfig, Go tally, Java Micrometer), go-otel
+    # (Go with OpenTelemetry), core-ms (TypeScript, Python, .NET by default).
+    sdk_dialect: str = dialects.DEFAULT
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     @property
@@ -261,6 +266,8 @@ def _value(name: str, current: Any, annotation: Any, value: Any, source: str) ->
         return float(value) if kind == "float" else value
     if not isinstance(value, str) or not value.strip():
         raise refuse("a non-empty text")
+    if name == "sdk_dialect" and value not in dialects.NAMES:
+        raise refuse("one of " + ", ".join(dialects.NAMES))
     if name.endswith("_label") and not _LABEL_NAME.fullmatch(value):
         raise refuse("a Prometheus label name")
     if name.endswith("_url_pattern") and value.count("%s") != 1:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from core import config
 from core.catalog import Metric, Source, exporter, sdk, server
 from dashboards.model import Variable
-from toolkit.selectors import selector
+from toolkit.selectors import in_seconds, selector
 
 # Grafana's built-in intervals; the tests substitute them before promtool sees the query.
 RATE = "$__rate_interval"
@@ -72,9 +72,11 @@ def series(metric: Metric, *matchers: str, suffix: str = "") -> str:
 
 
 def rate(metric: Metric, *matchers: str, by: str = "", suffix: str = "", window: str = RATE) -> str:
-    """``sum by (by) (rate(metric{...}[window]))``; without ``by`` a plain sum."""
+    """``sum by (by) (rate(metric{...}[window]))``; without ``by`` a plain sum. A histogram's
+    ``sum`` is in seconds, whatever unit the SDK dialect records it in."""
     inner = f"rate({series(metric, *matchers, suffix=suffix)}[{window}])"
-    return f"sum by ({by}) ({inner})" if by else f"sum({inner})"
+    summed = f"sum by ({by}) ({inner})" if by else f"sum({inner})"
+    return in_seconds(metric, summed) if suffix == "sum" else summed
 
 
 def increase(metric: Metric, *matchers: str, by: str = "", window: str = RANGE) -> str:
@@ -83,10 +85,10 @@ def increase(metric: Metric, *matchers: str, by: str = "", window: str = RANGE) 
 
 
 def quantile(q: float, metric: Metric, *matchers: str, by: str = "") -> str:
-    """The ``q`` quantile of a catalog histogram, per ``by`` group."""
+    """The ``q`` quantile of a catalog histogram, per ``by`` group; a duration in seconds."""
     group = f"{by}, le" if by else "le"
     buckets = f"sum by ({group}) (rate({series(metric, *matchers, suffix='bucket')}[{RATE}]))"
-    return f"histogram_quantile({q}, {buckets})"
+    return in_seconds(metric, f"histogram_quantile({q}, {buckets})")
 
 
 def ratio(numerator: str, denominator: str) -> str:

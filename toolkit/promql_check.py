@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from core import catalog
 from core.catalog import MetricType
-from toolkit.selectors import cluster_label, scraped_namespace
+from toolkit.selectors import cluster_label, dialect, scraped_namespace
 
 Labels = frozenset[str]
 SCALAR = None  # the label set of a scalar expression
@@ -359,15 +359,18 @@ class _Reader:
 
 
 def catalog_series() -> dict[str, Labels]:
-    """Series name → labels, for every series of the metric catalog: a scraped series also
-    carries its target's labels, a histogram's ``_bucket`` carries ``le``."""
+    """Series name → labels, for every series of the metric catalog as the SDK dialect spells
+    it: a scraped series also carries its target's labels, a histogram's ``_bucket`` ``le``."""
     known: dict[str, Labels] = {}
+    spelling = dialect()
     for metric in catalog.ALL:
-        labels = frozenset(metric.labels)
+        if not spelling.emits(metric):
+            continue
+        labels = frozenset(spelling.labels(metric))
         labels |= scraped_namespace(labels) | cluster_label()
         if metric.source is not catalog.Source.PROMETHEUS:
             labels |= frozenset(catalog.TARGET_LABELS)
-        for name in metric.series:
+        for name in spelling.all_series(metric):
             bucket = metric.type is MetricType.HISTOGRAM and name.endswith("_bucket")
             known[name] = labels | {"le"} if bucket else labels
     return known

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from core import config
-from core.catalog import TARGET_LABELS, Metric, MetricType
+from core.catalog import TARGET_LABELS, Metric, MetricType, dialects
 
 _MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)"')
 
@@ -57,10 +57,21 @@ def cluster_label() -> set[str]:
     return {label} if label else set()
 
 
+def dialect() -> dialects.Dialect:
+    """How the workers' SDK spells its metrics: the pack configuration's ``sdk_dialect``."""
+    return dialects.get(config.current().sdk_dialect)
+
+
+def in_seconds(metric: Metric, expr: str) -> str:
+    """``expr``, a quantile or a sum of ``metric``'s values, in seconds whatever the dialect's
+    unit (``... / 1000`` for milliseconds)."""
+    return dialect().in_seconds(metric, expr)
+
+
 def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     """``series{m1, m2}`` from matchers already written (``'namespace="$namespace"'``), each
     checked: its label must be one the metric carries. ``series`` picks ``_bucket``, ``_count``
-    or ``_sum`` of a histogram.
+    or ``_sum`` of a histogram (as the catalog names it); the name written is the SDK dialect's.
 
     >>> from core.catalog import sdk
     >>> selector(sdk.WORKFLOW_FAILED, 'namespace="$namespace"')
@@ -70,10 +81,15 @@ def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
     ...
     ValueError: temporal_workflow_failed_total has no label 'taskqueue' (it has ...)
     """
+    spelling = dialect()
+    if not spelling.emits(metric):
+        raise ValueError(f"{metric.name} is not emitted by workers of SDK dialect {spelling.name}")
     name = series or metric.name
     if name not in metric.series:
         raise ValueError(f"{name} is not a series of {metric.name}")
-    allowed = set(metric.labels) | set(TARGET_LABELS)
+    suffix = name[len(metric.name) + 1 :]
+    labels = spelling.labels(metric)
+    allowed = set(labels) | set(TARGET_LABELS)
     allowed |= scraped_namespace(allowed) | cluster_label()
     if name.endswith("_bucket") and metric.type is MetricType.HISTOGRAM:
         allowed.add("le")
@@ -82,9 +98,8 @@ def selector(metric: Metric, *matchers: str, series: str | None = None) -> str:
         if match is None:
             raise ValueError(f'{matcher!r} is not a label matcher like namespace="dict"')
         if match.group(1) not in allowed:
-            raise ValueError(
-                f"{metric.name} has no label {match.group(1)!r} (it has {metric.labels})"
-            )
+            raise ValueError(f"{metric.name} has no label {match.group(1)!r} (it has {labels})")
+    name = spelling.series(metric, suffix)
     return f"{name}{{{', '.join(matchers)}}}" if matchers else name
 
 

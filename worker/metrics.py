@@ -25,7 +25,7 @@ from temporalio.worker import (
 from core import domain
 from core.catalog import sdk
 from core.catalog import worker as claims
-from core.catalog.model import Metric, MetricType
+from core.catalog.model import Metric
 
 
 def sdk_name(metric: Metric) -> str:
@@ -34,12 +34,7 @@ def sdk_name(metric: Metric) -> str:
     >>> sdk_name(claims.CLAIMS_STARTED), sdk_name(claims.CLAIM_RESOLUTION)
     ('dict_claims_started', 'dict_claim_resolution')
     """
-    name = metric.name
-    if metric.type is MetricType.COUNTER:
-        name = name.removesuffix("_total")
-    if metric.unit:
-        name = name.removesuffix(f"_{metric.unit}")
-    return name
+    return metric.base
 
 
 def bucket_overrides() -> dict[str, list[float]]:

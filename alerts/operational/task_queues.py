@@ -6,13 +6,14 @@ from alerts.operational.common import Group, Rule, alert
 from alerts.operational.common import group as make_group
 from core.catalog import Metric, exporter, sdk, server
 from core.config import PackConfig
-from toolkit.selectors import sel
+from toolkit.selectors import in_seconds, sel
 
 
 def _p99(cfg: PackConfig, metric: Metric) -> str:
     buckets = sel(metric, metric.bucket, **cfg.queue_labels(cfg.worker_job))
     by = cfg.by("namespace", "task_queue", "le")
-    return f"histogram_quantile(0.99, sum by ({by}) (rate({buckets}[5m])))"
+    # In seconds whatever unit the SDK dialect records durations in: the threshold's unit.
+    return in_seconds(metric, f"histogram_quantile(0.99, sum by ({by}) (rate({buckets}[5m])))")
 
 
 def _schedule_to_start(cfg: PackConfig, name: str, metric: Metric, what: str) -> Rule:

@@ -35,7 +35,7 @@ from core import domain
 from core.catalog import get, lookup_series, server, worker
 from core.config import current
 from toolkit import durations
-from toolkit.selectors import selector
+from toolkit.selectors import dialect, selector
 
 STEP = 300  # seconds between samples
 # Seconds between rule evaluations. Hourly keeps four simulated days cheap: the cost is
@@ -195,7 +195,8 @@ def feed_histogram(slo: SLO, phases: list[Phase]) -> list[Series]:
     sli = slo.sli
     assert isinstance(sli, LatencySLI)
     metric = get(sli.metric)
-    labels = {label: "x" for label in metric.labels}
+    spelling = dialect()
+    labels = {label: "x" for label in spelling.labels(metric)}
     for matcher in sli.selector.split(","):
         if "=" in matcher and "!" not in matcher and "~" not in matcher:
             key, value = matcher.split("=", 1)
@@ -210,7 +211,7 @@ def feed_histogram(slo: SLO, phases: list[Phase]) -> list[Series]:
         else:
             incs = _all(phases)
         # Spell the bound as Prometheus 2 stores a Go client's: the rules must match it anyway.
-        le = "+Inf" if bound == float("inf") else go_float(bound)
+        le = "+Inf" if bound == float("inf") else go_float(spelling.bound(metric, bound))
         out.append(_series(metric.bucket, {**labels, "le": le}, incs))
     out.append(_series(metric.count, labels, _all(phases)))
     return out

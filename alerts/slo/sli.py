@@ -18,6 +18,7 @@ from typing import Any
 from core import catalog
 from core.catalog import MetricType
 from toolkit import promtool
+from toolkit.selectors import dialect
 
 WINDOW = "{{.window}}"
 # Sloth reads the placeholder as a Go template: ``{{ .window }}`` is the same variable.
@@ -77,14 +78,20 @@ class LatencySLI:
         parts = [p for p in (self.selector.strip(), *extra) if p]
         return "{" + ", ".join(parts) + "}" if parts else ""
 
+    def _series(self, suffix: str) -> str:
+        """The histogram's ``_bucket`` or ``_count`` as the SDK dialect spells it."""
+        return dialect().series(catalog.get(self.metric), suffix)
+
     def le_matcher(self) -> str:
-        return f'le=~"{le_regex(self.threshold)}"'
+        """The threshold's bucket, its bound in the histogram's unit (ms for ``core-ms``)."""
+        bound = dialect().bound(catalog.get(self.metric), self.threshold)
+        return f'le=~"{le_regex(bound)}"'
 
     def total(self, window: str) -> str:
-        return f"sum(rate({self.metric}_count{self._sel()}[{window}]))"
+        return f"sum(rate({self._series('count')}{self._sel()}[{window}]))"
 
     def good(self, window: str) -> str:
-        return f"sum(rate({self.metric}_bucket{self._sel(self.le_matcher())}[{window}]))"
+        return f"sum(rate({self._series('bucket')}{self._sel(self.le_matcher())}[{window}]))"
 
     def error(self, window: str) -> str:
         return f"{self.total(window)} - {self.good(window)}"

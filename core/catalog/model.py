@@ -33,6 +33,19 @@ class Metric:
     source: Source = Source.WORKER
     unit: str = ""
     buckets: tuple[float, ...] = ()
+    # The SDK dialects (core.catalog.dialects) whose workers emit an SDK metric; all when empty.
+    dialects: tuple[str, ...] = ()
+
+    @property
+    def base(self) -> str:
+        """The name without the suffixes an exporter adds: a counter's ``_total``, a
+        histogram's unit (``temporal_request_latency_seconds`` → ``temporal_request_latency``).
+        """
+        if self.type is MetricType.COUNTER and self.name.endswith("_total"):
+            return self.name[: -len("_total")]
+        if self.type is MetricType.HISTOGRAM and self.unit and self.name.endswith(f"_{self.unit}"):
+            return self.name[: -len(self.unit) - 1]
+        return self.name
 
     @property
     def series(self) -> tuple[str, ...]:

@@ -1,13 +1,16 @@
 """Metrics the temporalio SDK emits inside the worker.
 
 Names as the SDK prints them with ``PrometheusConfig(counters_total_suffix=True,
-unit_suffix=True, durations_as_seconds=True)`` (temporalio 1.35.0). Every series also carries
-``service_name="temporal-core-sdk"``. The task queue label is ``task_queue`` with the queue name
-as given (``dict-task-queue``), unlike the server's ``taskqueue``.
+unit_suffix=True, durations_as_seconds=True)`` (temporalio 1.35.0): the ``openmetrics`` dialect.
+Other SDKs spell the same base name, type and unit their own way (:mod:`core.catalog.dialects`);
+bucket bounds here are in seconds, whatever unit a dialect writes them in. Every series also
+carries ``service_name="temporal-core-sdk"``. The task queue label is ``task_queue`` with the
+queue name as given (``dict-task-queue``), unlike the server's ``taskqueue``.
 """
 
 from __future__ import annotations
 
+from core.catalog.dialects import CORE_MS, OPENMETRICS
 from core.catalog.model import Metric, MetricType, Source
 
 C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
@@ -92,8 +95,14 @@ ACTIVITY_SUCCEED_ENDTOEND_LATENCY = _m(
     _ACT,
     unit="seconds",
 )
+# Core-based SDKs only (under openmetrics: our Python worker, not Go's tally or Java): no rule or
+# panel reads it; attempts are the execution latency's count, which every SDK records.
 ACTIVITY_TASK_RECEIVED = _m(
-    "temporal_activity_task_received_total", C, "Activity tasks received.", (*_ACT, "eager")
+    "temporal_activity_task_received_total",
+    C,
+    "Activity tasks received.",
+    (*_ACT, "eager"),
+    dialects=(OPENMETRICS, CORE_MS),
 )
 WORKER_TASK_SLOTS_AVAILABLE = _m(
     "temporal_worker_task_slots_available",

@@ -118,6 +118,7 @@ def test_pack_config_prints_what_the_deployment_reads(site, capsys):
         ("runbook_url_pattern: docs/runbook.md#%s\n", "an absolute http(s) URL"),
         ("thresholds: 5\n", "thresholds must be a mapping"),
         ("worker_job: ''\n", "worker_job must be a non-empty text"),
+        ("sdk_dialect: go\n", "sdk_dialect must be one of openmetrics, go-otel, core-ms, not 'go'"),
         ("- a\n", "expected a mapping"),
         ("a: [\n", "not valid YAML"),
     ],

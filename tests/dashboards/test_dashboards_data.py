@@ -10,12 +10,10 @@ everything, a derived variable that does not line up with the server's spelling)
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import time
-import urllib.error
 
+import backfill
 import pytest
 
 from alerts.slo.model import SLO
@@ -23,12 +21,9 @@ from alerts.slo.spec import load_slos
 from core import catalog, config, settings
 from core.catalog import MetricType, Source, sdk, server, worker
 from dashboards import build, links, lint
-from stack.ports import free_port
 from stack.prometheus import Prometheus
-from toolkit import prometheus_api, promtool
+from toolkit import prometheus_api
 
-STEP = 60
-HISTORY = 3600
 BUCKETS = ("0.1", "1", "10", "+Inf")
 # Two values per label, so that selectors like status!="OK" or service_name="frontend" match.
 VALUES = {
@@ -154,7 +149,7 @@ def _openmetrics(series: dict[str, list[str]], end: int, idle: bool = False) -> 
             # stack; gauges hold a positive value.
             le = re.search(r'le="([^"]+)"', labelset)
             weight = BUCKETS.index(le.group(1)) + 1 if le else 1
-            for n, ts in enumerate(range(end - HISTORY, end + 1, STEP)):
+            for n, ts in enumerate(range(end - backfill.HISTORY, end + 1, backfill.STEP)):
                 value = (1 if idle else n + 1) * weight if cumulative else 3
                 lines.append(f"{name}{labelset} {value} {ts}")
     lines.append("# EOF")
@@ -165,17 +160,7 @@ def _start(run_dir, state: str) -> Prometheus:
     slos = load_slos(check_queries=False)
     end = int(time.time()) - 30
     series = _series(lint.known_series(slos), slos, healthy=state != "busy")
-    (run_dir / "series.om").write_text(_openmetrics(series, end, idle=state == "idle"))
-    (run_dir / "tsdb").mkdir()
-    proc = subprocess.run(
-        [promtool.path(), "tsdb", "create-blocks-from", "openmetrics", "series.om", "tsdb"],
-        cwd=run_dir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return Prometheus(run_dir, free_port(), {"global": {"scrape_interval": "1m"}}).start()
+    return backfill.serve(run_dir, _openmetrics(series, end, idle=state == "idle"))
 
 
 def _serve(tmp_path_factory, state: str):
@@ -198,20 +183,11 @@ def idle_prometheus(tmp_path_factory):
     yield from _serve(tmp_path_factory, "idle")
 
 
-def _empty(prometheus: Prometheus, expr: str) -> str | None:
-    """Why ``expr`` returns nothing, or None when it returns data."""
-    query = lint.substitute(expr)
-    try:
-        return None if prometheus.query(query) else f"no data: {query}"
-    except urllib.error.HTTPError as err:
-        return f"{json.load(err).get('error')}: {query}"
-
-
 def test_every_panel_and_variable_returns_data(prometheus):
     empty = []
     for model in build.models():
         for where, expr in lint.queries(model):
-            why = _empty(prometheus, expr)
+            why = backfill.why_empty(prometheus, expr)
             if why:
                 empty.append(f"{where}: {why}")
     assert empty == [], "queries that would show No data:\n" + "\n".join(empty)
@@ -225,7 +201,7 @@ def test_on_an_idle_stack_every_panel_shows_data_or_says_why(idle_prometheus):
             targets = panel.get("targets", [])
             if not targets or panel["fieldConfig"]["defaults"].get("noValue"):
                 continue
-            if all(_empty(idle_prometheus, t["expr"]) for t in targets):
+            if all(backfill.why_empty(idle_prometheus, t["expr"]) for t in targets):
                 silent.append(f"{model['uid']}: panel {panel['title']!r}")
     assert silent == [], "panels that would show No data on an idle stack:\n" + "\n".join(silent)
 
