@@ -80,7 +80,8 @@ def alerts_table() -> str:
         )
         if tiers:
             summary = f"{slo.id}: the error budget burns too fast"
-            rows.append(row(slo.alerting.name, f"sloth-slo-alerts-{slo.id}", tiers, "—", summary))
+            group_name = slo_rules.group_name("alerts", slo.id)
+            rows.append(row(slo.alerting.name, group_name, tiers, "—", summary))
     absent = slo_rules.absent_alert(slos[0])
     rows.append(
         row(

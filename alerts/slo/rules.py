@@ -55,6 +55,7 @@ class Options:
 
 DEFAULT_OPTIONS = Options()
 GROUP_KINDS = ("sli", "meta", "alerts")
+_GROUP_NAMES = {"sli": "sli-recordings", "meta": "meta-recordings", "alerts": "alerts"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ WINDOWS: tuple[BurnWindow, ...] = (
     BurnWindow("ticket", 10, "3d", "6h"),
 )
 SLI_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+def group_name(kind: str, slo_id: str) -> str:
+    """The name Sloth gives an SLO's group of ``kind`` (one of GROUP_KINDS).
+
+    >>> group_name("sli", "dict-bridge-call-availability")
+    'sloth-slo-sli-recordings-dict-bridge-call-availability'
+    """
+    return f"sloth-slo-{_GROUP_NAMES[kind]}-{slo_id}"
 
 
 def go_number(value: float) -> str:
@@ -158,7 +168,7 @@ def sli_recordings(slo: SLO) -> Group:
             "labels": _labels(slo, **{naming.LABEL_WINDOW: period}),
         }
     )
-    return {"name": f"sloth-slo-sli-recordings-{slo.id}", "rules": rules}
+    return {"name": group_name("sli", slo.id), "rules": rules}
 
 
 def meta_recordings(slo: SLO) -> Group:
@@ -198,7 +208,7 @@ def meta_recordings(slo: SLO) -> Group:
             ),
         }
     )
-    return {"name": f"sloth-slo-meta-recordings-{slo.id}", "rules": rules}
+    return {"name": group_name("meta", slo.id), "rules": rules}
 
 
 def _burn_condition(slo: SLO, window: BurnWindow, min_events: int | None = None) -> str:
@@ -307,7 +317,7 @@ def alert_group(slo: SLO, cfg: PackConfig = DEFAULT) -> Group | None:
     if not rules:
         return None
     rules.append(absent_alert(slo, cfg))
-    return {"name": f"sloth-slo-alerts-{slo.id}", "rules": rules}
+    return {"name": group_name("alerts", slo.id), "rules": rules}
 
 
 def groups(
