@@ -7,7 +7,7 @@ here they run in Prometheus' own rule engine, and a rule with a wrong factor is 
 from __future__ import annotations
 
 import yaml
-from slo_cases import narrowed, run_all
+from promtool_cases import run_all, slo_narrowed
 
 from alerts import generate
 from alerts.slo.spec import load_slos
@@ -38,7 +38,7 @@ def test_each_tier_is_tested_quiet_below_and_firing_above_its_threshold():
 
 def test_promtool_passes_every_slo_test_file(tmp_path):
     """Each file against its SLO's groups, and the first one as generated, against them all."""
-    results = run_all([SLO_TESTS[0], *(narrowed(f, tmp_path) for f in SLO_TESTS)])
+    results = run_all([SLO_TESTS[0], *(slo_narrowed(f, tmp_path) for f in SLO_TESTS)])
     failed = {f.name: out for f, (code, out) in results.items() if code != 0}
     assert not failed, "\n".join(f"{name}:\n{out}" for name, out in failed.items())
 
@@ -53,7 +53,7 @@ def test_a_page_with_the_wrong_factor_fails_its_tests(tmp_path):
     (tmp_path / "generated" / generate.SLO_RULES).write_text(rules.replace("(14.4 * ", "(28.8 * "))
     name = "slo-dict-bridge-call-availability-test.yaml"
     (tests / name).write_text((generate.GENERATED_TESTS_DIR / name).read_text())
-    ((code, out),) = run_all([narrowed(tests / name, tmp_path / "narrowed")]).values()
+    ((code, out),) = run_all([slo_narrowed(tests / name, tmp_path / "narrowed")]).values()
     assert code != 0
     assert "page, fast tier: above 1h threshold" in out
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import yaml
-from slo_cases import narrowed, run_all
+from promtool_cases import run_all, slo_narrowed
 
 from alerts import generate
 from core import config
@@ -86,7 +86,7 @@ def test_overrides_reach_the_rules_and_the_panels(site, tmp_path, capsys):
     proc = promtool.run("check", "rules", str(out / "operational-alerts.yaml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # The SLO cases are generated with the same configuration: they pass against these rules.
-    case = narrowed(tests / "slo-dict-bridge-call-availability-test.yaml", tmp_path / "narrowed")
+    case = slo_narrowed(tests / "slo-dict-bridge-call-availability-test.yaml", tmp_path / "n")
     ((code, out),) = run_all([case]).values()
     assert code == 0, out
     assert (
