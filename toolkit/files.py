@@ -37,12 +37,17 @@ class _IndentedDumper(_Dumper):
         super().increase_indent(flow, False)
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _str(dumper: yaml.representer.SafeRepresenter, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+class _FastDumper(yaml.CSafeDumper):
+    """_Dumper's output through libyaml's emitter, where PyYAML has it (the same text)."""
+
+
 _Dumper.add_representer(str, _str)
+_FastDumper.add_representer(str, _str)
 
 
 def yaml_text(
@@ -67,7 +72,7 @@ def yaml_text(
     """
     return header + yaml.dump(
         doc,
-        Dumper=_IndentedDumper if indent_lists else _Dumper,
+        Dumper=_IndentedDumper if indent_lists else _FastDumper,
         sort_keys=sort_keys,
         width=width,
         allow_unicode=allow_unicode,
