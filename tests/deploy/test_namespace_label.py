@@ -149,35 +149,41 @@ def scraped(example_pod: RunningPod, tmp_path_factory) -> Iterator[dict[str, Pro
             run_dir = tmp_path_factory.mktemp(f"prom-{variant}")
             config = _config(example_pod, variant)
             servers[variant] = Prometheus(run_dir, free_port(), config).start()
+        # Every server scrapes every target before the claims run: a ratio panel has data only
+        # while its rate window holds the claims' activity, and each server must see it.
+        _wait_for(servers, (), "every target up on every server")
         _start_claims(example_pod, 3)
-        _wait_for_data(servers)
+        _wait_for(servers, WANTED, "the claims' series on every server")
+        time.sleep(3)  # a few more samples, so that rates over them exist
         yield servers
     finally:
         for server in servers.values():
             server.stop()
 
 
-def _wait_for_data(servers: dict[str, Prometheus], timeout: float = 90.0) -> None:
-    """Until every target is up everywhere, the exporter has refreshed and rules evaluated."""
+WANTED = (
+    "dict_exporter_up == 1",
+    "temporal_workflow_completed_total",
+    "slo:sli_error:ratio_rate5m",
+)
+
+
+def _wait_for(
+    servers: dict[str, Prometheus], wanted: tuple[str, ...], what: str, timeout: float = 90.0
+) -> None:
+    """Until all three targets are up and every query of ``wanted`` has data on every server."""
     deadline = time.monotonic() + timeout
-    wanted = (
-        "dict_exporter_up == 1",
-        "temporal_workflow_completed_total",
-        "slo:sli_error:ratio_rate5m",
-    )
     while True:
-        ready = all(
+        if all(
             len(p.query("up == 1")) == 3 and all(p.query(q) for q in wanted)
             for p in servers.values()
-        )
-        if ready:
-            time.sleep(3)  # a few more samples, so that rates over them exist
+        ):
             return
         if time.monotonic() > deadline:
             state = {
                 v: {q: len(p.query(q)) for q in ("up == 1", *wanted)} for v, p in servers.items()
             }
-            raise TimeoutError(f"no data in time: {state}")
+            raise TimeoutError(f"{what}: not in {timeout:.0f}s: {state}")
         time.sleep(1)
 
 
