@@ -4,8 +4,10 @@ gone.
 
 One stack for the module (drill rules: ``for:`` a hundredth, groups evaluated every 2s). The
 incidents run in an order that lets them share it: those that need no claims first, the overdue
-claim (one claim), the Bridge outage (whose error ratios must start from a Bridge with little
-traffic), and last the stopped worker, whose waiting claims keep the stack busy after it.
+claim (one claim), the stopped worker (twenty-one claims, left waiting for a decision, which
+asks nothing of the stack until their monitors' next check hours later), and last the Bridge
+outage, whose hundreds of diluting claims are still being started and monitored for a while
+after it resolves.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ def test_a_claim_open_past_its_deadline_fires_the_overdue_alert(stack):
     assert_fired_notified_resolved(stack, run_incident(stack, "claim-overdue"))
 
 
+def test_a_stopped_worker_fires_no_pollers_and_backlog(stack):
+    assert_fired_notified_resolved(stack, run_incident(stack, "worker-stopped"))
+
+
 def test_a_bridge_outage_pages_and_its_slo_ticket_waits_behind_the_page(stack):
     ticket = Expect(BRIDGE_SLO, (("sloth_severity", "ticket"),))
     page = Expect(BRIDGE_SLO, (("sloth_severity", "page"),))
@@ -95,7 +101,3 @@ def test_a_bridge_outage_pages_and_its_slo_ticket_waits_behind_the_page(stack):
     for status, notified in held:
         assert status["state"] == "suppressed" and status["inhibitedBy"], status
         assert notified == []
-
-
-def test_a_stopped_worker_fires_no_pollers_and_backlog(stack):
-    assert_fired_notified_resolved(stack, run_incident(stack, "worker-stopped"))
