@@ -34,9 +34,18 @@ async def _first_run_deadline(client: Client, handle: WorkflowHandle) -> object:
     return (await first.describe()).start_time + CLAIM_PERIOD
 
 
+async def _result(handle: WorkflowHandle) -> ClaimState:
+    """The claim's result; a claim that never ends (the time-skipping server left waiting on
+    something) fails the test instead of holding the session forever."""
+    try:
+        return await asyncio.wait_for(handle.result(), timeout=120)
+    except TimeoutError:
+        pytest.fail(f"{handle.id}: no result after 120s: {await handle.describe()}")
+
+
 async def _ended(client: Client, handle: WorkflowHandle, *, retried: bool = True) -> ClaimState:
     """The claim's final state, once checked to carry the first run's deadline everywhere."""
-    state: ClaimState = await handle.result()
+    state = await _result(handle)
     desc = await handle.describe()
     assert (desc.run_id != handle.first_execution_run_id) is retried
     deadline = await _first_run_deadline(client, handle)
@@ -146,7 +155,7 @@ async def test_lost_replies_never_repeat_a_side_effect(
     handle = await start_claim(ts_client, claim, task_queue=task_queue)
     await handle.signal(DECISION_SIGNAL, decision)
 
-    state: ClaimState = await handle.result()
+    state = await _result(handle)
     assert state.status is (ClaimStatus.COMPLETED if decision else ClaimStatus.CANCELLED)
     assert sim.effects(claim.claim_id) == ends
     assert sim.stats().injected_failures == {method: lost}  # every reply was lost as asked
