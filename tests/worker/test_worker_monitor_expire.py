@@ -3,15 +3,18 @@ server against the Bridge simulator over gRPC."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 from worker_support import open_claim
 
+from core.settings import PLAINTEXT
 from worker.bridge.api import CancelReason, ClaimStatus
+from worker.main import running_worker
 from worker.model import ExpireInput, MonitorInput, ResolveInput
 from worker.workflows import (
     CancelClaimWorkflow,
@@ -174,3 +177,33 @@ async def test_a_resolved_claim_stops_its_monitor_even_mid_check(sim, ts_client,
         WorkflowExecutionStatus.COMPLETED,
     )
     assert sim.calls("GetClaim") == 1  # stopped, not carried on to a later check
+
+
+@pytest.mark.devserver
+async def test_a_monitor_cancelled_mid_check_stops_however_the_check_ends(dev_client, sim, bridge):
+    """Its claim resolved while a check is in flight, and the check then fails or times out
+    (as when the worker running it was killed): the monitor ends cancelled, instead of sleeping
+    six hours to its next check while its claim waits for it. On the dev server: the
+    time-skipping server never settles such a check."""
+    claim_id = await open_claim(bridge)
+    sim.set_fault("GetClaim", latency=17.0)  # the check outlives its call deadline
+    queue = f"dict-task-queue-{uuid.uuid4()}"
+    async with running_worker(dev_client, sim.address, task_queue=queue, bridge_tls=PLAINTEXT):
+        handle = await dev_client.start_workflow(
+            MonitorStatusWorkflow.run, MonitorInput(claim_id), id=_id("monitor"), task_queue=queue
+        )
+        while sim.calls("GetClaim") == 0:
+            await asyncio.sleep(0.1)
+        await handle.cancel()
+        with pytest.raises(WorkflowFailureError) as failure:
+            await asyncio.wait_for(handle.result(), timeout=60)
+        sim.set_fault("GetClaim")
+    assert isinstance(failure.value.cause, CancelledError), failure.value.cause
+    events = [e.WhichOneof("attributes") async for e in handle.fetch_history_events()]
+    # The check ended on its own (failed, or timed out), not cancelled: nothing in it said stop.
+    assert {
+        "activity_task_failed_event_attributes",
+        "activity_task_timed_out_event_attributes",
+    } & set(events)
+    assert "activity_task_canceled_event_attributes" not in events
+    assert sim.calls("GetClaim") == 1  # and no next check

@@ -1,10 +1,13 @@
 """MonitorStatusWorkflow: check a claim at the Bridge every 6 hours (TSP-001 §4.2).
 
 Stops at the first terminal status (COMPLETED, CANCELLED, EXPIRED) or after 120 checks (30 days);
-a failed check is logged and the next one happens on schedule.
+a failed check is logged and the next one happens on schedule. Cancelled (its claim resolved),
+it stops, even when the cancel arrives while a check is in flight.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, CancelledError
@@ -14,6 +17,19 @@ with workflow.unsafe.imports_passed_through():
     from worker.bridge.api import TERMINAL_STATUSES, ClaimRecord
     from worker.model import MonitorInput, MonitorResult
     from worker.workflows.calls import call
+
+
+# A cancel that arrives while a check is in flight waits for the check to settle (no activity
+# outlives its workflow), and the check's own ending (a result, a failure, a timeout once the
+# worker that ran it died) then says nothing of the cancel: before this change the monitor slept
+# six hours to its next check while its claim waited for it.
+STOP_WHEN_CANCELLED_MID_CHECK = "monitor-stops-when-cancelled-mid-check"
+
+
+def _cancelled_mid_check() -> bool:
+    """Whether this workflow was cancelled (by its claim) while the check just settled was in
+    flight: the call took the cancel, so only the workflow's cancellation reason still says so."""
+    return workflow.cancellation_reason() is not None
 
 
 @workflow.defn(name=MONITOR_STATUS_WORKFLOW)
@@ -34,6 +50,8 @@ class MonitorStatusWorkflow:
                 last = record.status
                 if last in TERMINAL_STATUSES:
                     return MonitorResult(check, last)
+            if _cancelled_mid_check() and workflow.patched(STOP_WHEN_CANCELLED_MID_CHECK):
+                raise asyncio.CancelledError  # ends the monitor cancelled, as its claim asked
             if check < request.max_checks:
                 await workflow.sleep(request.interval_seconds)
         return MonitorResult(request.max_checks, last)
