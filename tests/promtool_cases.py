@@ -91,4 +91,6 @@ def run_all(files: list[Path]) -> dict[Path, tuple[int, str]]:
         )
         for f in files
     }
-    return {f: (p.wait(timeout=600), p.stdout.read() if p.stdout else "") for f, p in procs.items()}
+    # communicate, not wait then read: a failing file's report can outgrow the pipe's buffer.
+    out = {f: p.communicate(timeout=600)[0] for f, p in procs.items()}
+    return {f: (p.returncode, out[f]) for f, p in procs.items()}
