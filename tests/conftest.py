@@ -31,9 +31,14 @@ async def dev_client(dev_server: DevServer) -> Client:
     return await Client.connect(dev_server.address, namespace=dev_server.namespace)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server: a 30-day claim runs in well under a second."""
+    """The time-skipping test server: a 30-day claim runs in well under a second.
+
+    One per test (it starts in about 0.1 s): the server's clock is shared by everything on it,
+    and whatever a test leaves behind (a workflow whose worker is gone, a lock the server never
+    releases, such as an activity cancelled before a worker took it) would otherwise stop time
+    for every later test."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(binaries.temporal_test_server())
     )

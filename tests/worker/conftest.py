@@ -17,7 +17,7 @@ from worker.bridge.simulator import Simulator, run_simulator
 from worker.main import running_worker
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def ts_client(time_skipping_env: WorkflowEnvironment) -> Client:
     await search_attributes.ensure_registered(time_skipping_env.client)
     return time_skipping_env.client

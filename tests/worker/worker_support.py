@@ -39,10 +39,8 @@ async def open_claim(bridge: BridgeClient) -> str:
 
 
 async def monitors_closed(client: Client, claim_id: str, runs: int = 5) -> list[str]:
-    """Wait until every status monitor of the claim (one per run) is closed; their ids.
-
-    A monitor left running after its worker is gone would hold the shared time-skipping
-    server's clock still for every later test."""
+    """Wait until every status monitor of the claim (one per run) is closed; their ids: no
+    workflow outlives its claim."""
     seen = []
     for attempt in range(1, runs + 1):
         monitor_id = monitor_workflow_id(claim_id, attempt)
