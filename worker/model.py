@@ -22,6 +22,9 @@ STATUS_QUERY = "claim-status"
 # or cancel, the completion-period expiry) to the claim's CreateClaimWorkflow; payload: the
 # status they left the claim in. The claim workflow checks it with GetClaim before acting.
 RESOLVED_SIGNAL = "claim-resolved"
+# Sent by a claim's CreateClaimWorkflow to its status monitor once the claim is resolved or the
+# run fails; no payload. The monitor finishes the check in flight, if any, and returns.
+MONITOR_STOP_SIGNAL = "monitor-stop"
 
 
 def claim_workflow_id(claim_id: str) -> str:

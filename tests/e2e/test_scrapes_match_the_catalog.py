@@ -44,6 +44,8 @@ PARTS = {
 FAILED_RUN = "a claim workflow fails (CreateClaim unavailable past its three attempts)"
 FAILED_ACTIVITY = "an activity attempt fails (a Bridge call refused)"
 REFUSED = "the Bridge refuses a claim for a business reason (CreateClaim: INVALID_ARGUMENT)"
+# A status monitor is told to stop, not cancelled: only a claim cancelled on request counts here.
+CANCELLED = "a claim workflow is cancelled on request"
 IDLE = "the claim stream pauses until the worker's polls come back empty (5s without a task)"
 # Metric → the event that makes it appear; each is caused below.
 ON_FIRST_EVENT: dict[Metric, str] = {
@@ -52,7 +54,8 @@ ON_FIRST_EVENT: dict[Metric, str] = {
     sdk.ACTIVITY_EXECUTION_FAILED: FAILED_ACTIVITY,
     worker.ACTIVITY_FAILURES: FAILED_ACTIVITY,
     worker.CLAIMS_REFUSED: REFUSED,
-    sdk.WORKFLOW_CANCELED: "a claim workflow is cancelled on request",
+    sdk.WORKFLOW_CANCELED: CANCELLED,
+    server.WORKFLOW_CANCEL: CANCELLED,
     server.WORKFLOW_TIMEOUT: "a claim workflow reaches its execution timeout",
     server.WORKFLOW_TERMINATE: "a claim workflow is terminated",
     sdk.REQUEST_FAILURE: "a worker request fails: an activity completes while the Temporal "

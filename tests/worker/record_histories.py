@@ -25,7 +25,14 @@ from worker.bridge.api import ClaimRequest
 from worker.bridge.client import BridgeClient
 from worker.bridge.simulator import run_simulator
 from worker.main import running_worker
-from worker.model import DECISION_SIGNAL, ClaimInput, ExpireInput, MonitorInput, ResolveInput
+from worker.model import (
+    DECISION_SIGNAL,
+    MONITOR_STOP_SIGNAL,
+    ClaimInput,
+    ExpireInput,
+    MonitorInput,
+    ResolveInput,
+)
 from worker.workflows import (
     CancelClaimWorkflow,
     CompleteClaimWorkflow,
@@ -89,6 +96,7 @@ async def record(names: list[str], tag: str = "") -> None:
             "create_claim_rejected": lambda: _decided(client, False),
             "create_claim_expired": lambda: _decided(client, None),
             "monitor_status": lambda: _monitor(run, bridge),
+            "monitor_stopped": lambda: _monitor_stopped(client, bridge),
             "expire_completion": expire,
             "complete_claim": lambda: _resolve(run, bridge, CompleteClaimWorkflow.run),
             "cancel_claim": lambda: _resolve(run, bridge, CancelClaimWorkflow.run),
@@ -110,6 +118,24 @@ async def _monitor(
     claim_id = await _opened(bridge)
     # Three checks six hours apart on a claim nobody decides.
     handle = await run(MonitorStatusWorkflow.run, MonitorInput(claim_id, max_checks=3))
+    return handle
+
+
+async def _monitor_stopped(client: Client, bridge: BridgeClient) -> WorkflowHandle:
+    """A monitor told to stop after its first check, as its claim does once resolved."""
+    claim_id = await _opened(bridge)
+    handle = await client.start_workflow(
+        MonitorStatusWorkflow.run,
+        MonitorInput(claim_id),
+        id=f"rec-{uuid.uuid4()}",
+        task_queue=QUEUE,
+    )
+    while "activity_task_completed_event_attributes" not in [
+        e.WhichOneof("attributes") async for e in handle.fetch_history_events()
+    ]:
+        await asyncio.sleep(0.05)
+    await handle.signal(MONITOR_STOP_SIGNAL)
+    await handle.result()
     return handle
 
 

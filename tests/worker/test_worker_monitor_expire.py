@@ -15,7 +15,7 @@ from worker_support import open_claim
 from core.settings import PLAINTEXT
 from worker.bridge.api import CancelReason, ClaimStatus
 from worker.main import running_worker
-from worker.model import ExpireInput, MonitorInput, ResolveInput
+from worker.model import MONITOR_STOP_SIGNAL, ExpireInput, MonitorInput, MonitorResult, ResolveInput
 from worker.workflows import (
     CancelClaimWorkflow,
     CompleteClaimWorkflow,
@@ -53,6 +53,24 @@ async def test_monitor_gives_up_after_120_checks(ts_client, sim, bridge, task_qu
     assert sim.calls("GetClaim") == 120
     desc = await handle.describe()
     assert desc.close_time - desc.start_time >= timedelta(hours=6 * 119)
+
+
+async def test_monitor_told_to_stop_between_checks_returns_at_once(
+    ts_client, sim, bridge, task_queue
+):
+    claim_id = await open_claim(bridge)
+    handle = await ts_client.start_workflow(
+        MonitorStatusWorkflow.run, MonitorInput(claim_id), id=_id("monitor"), task_queue=task_queue
+    )
+    while sim.calls("GetClaim") == 0:  # the first check, at once; the next is 6 hours away
+        await asyncio.sleep(0.02)
+    await handle.signal(MONITOR_STOP_SIGNAL)
+
+    result = await handle.result()
+    assert (result.checks, result.last_status) == (1, ClaimStatus.WAITING_RESOLUTION)
+    assert sim.calls("GetClaim") == 1
+    desc = await handle.describe()
+    assert desc.close_time - desc.start_time < timedelta(hours=6)
 
 
 async def test_monitor_carries_on_through_failed_checks(ts_client, sim, bridge, task_queue):
@@ -169,13 +187,10 @@ async def test_a_resolved_claim_stops_its_monitor_even_mid_check(sim, ts_client,
     await handle.signal(DECISION_SIGNAL, True)
     assert (await handle.result()).status is ClaimStatus.COMPLETED
 
-    # The check in flight is let finish (no activity outlives its workflow): the monitor then
-    # ends cancelled, or completed when that check already saw the terminal status.
-    monitor = ts_client.get_workflow_handle(f"{handle.id}-monitor")
-    assert (await monitor.describe()).status in (
-        WorkflowExecutionStatus.CANCELED,
-        WorkflowExecutionStatus.COMPLETED,
-    )
+    # Told to stop while its check was in flight, the monitor let the check finish and returned.
+    monitor = ts_client.get_workflow_handle(f"{handle.id}-monitor", result_type=MonitorResult)
+    assert (await monitor.describe()).status is WorkflowExecutionStatus.COMPLETED
+    assert (await monitor.result()).checks == 1
     assert sim.calls("GetClaim") == 1  # stopped, not carried on to a later check
 
 

@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from worker.workflows import WORKFLOWS
-from worker.workflows.create_claim import MONITOR_PATCH
+from worker.workflows.create_claim import MONITOR_PATCH, STOP_MONITOR_PATCH
 from worker.workflows.notice import NOTICE_PATCH
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -78,3 +78,24 @@ def test_histories_cover_both_sides_of_the_resolved_notice_patch():
         assert "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" not in _event_types(before)
         assert _patches(after) == {NOTICE_PATCH}, name
         assert "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" in _event_types(after)
+
+
+def test_histories_cover_both_sides_of_the_monitor_stop_patch():
+    # A claim tells its monitor to stop since STOP_MONITOR_PATCH; the claims recorded before it
+    # cancel the monitor, and replay on the old branch.
+    cancelled = HISTORIES[0].parent / "create_claim_confirmed.monitored.json"
+    assert STOP_MONITOR_PATCH not in _patches(cancelled)
+    assert "EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" in _event_types(
+        cancelled
+    )
+    stopped = [p for p in HISTORIES if ".stopped" in p.suffixes]
+    assert {p.name.split(".")[0] for p in stopped} >= {
+        "create_claim_confirmed",
+        "create_claim_rejected",
+    }
+    for path in stopped:
+        events = _event_types(path)
+        assert STOP_MONITOR_PATCH in _patches(path), path.name
+        assert "EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" not in events
+        if "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED" in events:  # decided: the monitor was running
+            assert "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" in events, path.name

@@ -23,7 +23,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    ChildWorkflowError,
+    FailureError,
+)
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -48,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from worker.model import (
         DECISION_SIGNAL,
         DECISION_UPDATE,
+        MONITOR_STOP_SIGNAL,
         RESOLVED_SIGNAL,
         STATUS_QUERY,
         ClaimInput,
@@ -66,6 +72,8 @@ with workflow.unsafe.imports_passed_through():
 MONITOR_PATCH = "monitor-status-child"
 # Claims started before this change do not set DictClaimStatusSince; their histories replay.
 STATUS_SINCE_PATCH = "claim-status-since"
+# Claims started before this change cancel their monitor instead of telling it to stop.
+STOP_MONITOR_PATCH = "stop-monitor-by-signal"
 
 # How each terminal status at the Bridge reads as the claim's outcome.
 OUTCOMES = {
@@ -243,10 +251,21 @@ class CreateClaimWorkflow:
         return monitor
 
     async def _stop_monitor(self, monitor: ChildWorkflowHandle[Any, MonitorResult]) -> None:
-        """The claim is resolved, or this run fails: cancel the monitor and wait for it, so
-        that no workflow outlives its claim or its run."""
-        monitor.cancel()
-        # It ends cancelled, as asked (or finished on its own, having seen the terminal status).
+        """The claim is resolved, or this run fails: tell the monitor to stop and wait for it,
+        so that no workflow outlives its claim or its run.
+
+        A signal rather than a cancel: the monitor finishes the check in flight and returns, and
+        the server holds the signal in order with the monitor's timers (the time-skipping test
+        server lets its clock jump while a cancel is on its way, but not a signal)."""
+        if workflow.patched(STOP_MONITOR_PATCH):
+            if self._following is not None and not self._following.done():
+                try:
+                    await monitor.signal(MONITOR_STOP_SIGNAL)
+                except FailureError as err:  # it ended meanwhile: nothing left to stop
+                    workflow.logger.info("monitor already ended: %s", err)
+        else:
+            monitor.cancel()
+        # It ends as told (or finished on its own, having seen the terminal status).
         with contextlib.suppress(ChildWorkflowError):
             await monitor
         self._monitor = None
